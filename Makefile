@@ -1,0 +1,102 @@
+# Reference data lake on AWS, as code, in Go.
+#
+#   make synth [PROFILE=sandbox|prod|local]   synthesize every template into cdk.out/<profile>/
+#   make test                                 every check CI runs
+#
+# Each target installs what it needs from the repo's own files first:
+# package-lock.json (npm ci), requirements.txt (.venv/), go.mod. Stamps make a
+# second run skip installs when those files have not changed.
+
+SHELL        := bash
+.SHELLFLAGS  := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PROFILE  ?= sandbox
+PROFILES := sandbox prod local
+# Extra arguments for cdk deploy/diff/destroy, e.g. CDK_ARGS="-c allowDestroy=true".
+CDK_ARGS ?=
+
+VENV     := $(CURDIR)/.venv
+NODE_BIN := $(CURDIR)/node_modules/.bin
+# Node 22 from the node@22 npm package comes first: the CDK CLI and jsii then
+# run on a supported Node whatever the machine has.
+export PATH := $(NODE_BIN):$(VENV)/bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+# Lambda bootstraps are built with fixed flags; a developer's GOFLAGS must not leak in.
+export GOFLAGS := -mod=readonly
+
+PYTHON ?= python3
+CDK    := cdk
+NODE_STAMP := node_modules/.install-stamp
+VENV_STAMP := $(VENV)/.install-stamp
+GO_STAMP   := .build/go-mod-stamp
+
+.PHONY: help deps synth synth-all test test-go lint-templates lint-asl test-glue deploy diff destroy bootstrap clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@echo "  PROFILE=$(PROFILE) (one of: $(PROFILES)); CDK_ARGS passes -c overrides to deploy/diff/destroy"
+
+deps: $(NODE_STAMP) $(VENV_STAMP) $(GO_STAMP) ## install Node, Python and Go dependencies (skipped when up to date)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@node --version | grep -q '^v22\.' || { echo "node_modules/.bin/node is not Node 22" >&2; exit 1; }
+	@# The CDK CLI ships Go init templates; a go.mod marks node_modules as another
+	@# module so `go test ./...` from the repo root skips them.
+	printf 'module nodemodules.invalid\n' > node_modules/go.mod
+	touch $@
+
+$(VENV_STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(GO_STAMP): go.mod go.sum
+	go mod download
+	go mod verify >/dev/null
+	mkdir -p $(dir $@) && touch $@
+
+synth: deps ## synthesize PROFILE's templates into cdk.out/$(PROFILE)/
+	$(CDK) synth --quiet -c profile=$(PROFILE) $(CDK_ARGS) -o cdk.out/$(PROFILE)
+	@ls cdk.out/$(PROFILE)/*.template.json
+
+synth-all: deps
+	@for p in $(PROFILES); do \
+	  echo "synth $$p"; \
+	  $(CDK) synth --quiet -c profile=$$p -o cdk.out/$$p; \
+	done
+
+test: deps test-go lint-templates lint-asl test-glue ## go vet + go test, cfn-lint over every profile, asl-validator, pytest
+	@echo "make test: all checks passed"
+
+test-go: deps
+	go vet ./...
+	go test -count=1 ./...
+
+lint-templates: synth-all ## cfn-lint over the templates of every profile (.cfnlintrc.yaml)
+	cfn-lint $(foreach p,$(PROFILES),cdk.out/$(p)/*.template.json)
+	@echo "cfn-lint: $$(ls $(foreach p,$(PROFILES),cdk.out/$(p)/*.template.json) | wc -l) templates, no findings"
+
+lint-asl: deps
+	@files=$$(ls statemachines/*.asl.json 2>/dev/null || true); \
+	if [ -z "$$files" ]; then echo "asl-validator: no state machines yet"; else \
+	  for f in $$files; do asl-validator --json-path "$$f"; done; fi
+
+test-glue: deps
+	@if ls glue/tests/test_*.py >/dev/null 2>&1; then pytest -q glue/tests; else echo "pytest: no Glue jobs yet"; fi
+
+bootstrap: deps ## cdk bootstrap the account/region of your AWS credentials
+	$(CDK) bootstrap -c profile=$(PROFILE) $(CDK_ARGS)
+
+deploy: deps ## deploy every stack of PROFILE with your AWS credentials
+	$(CDK) deploy --all -c profile=$(PROFILE) $(CDK_ARGS)
+
+diff: deps ## compare PROFILE's templates with what is deployed
+	$(CDK) diff --all -c profile=$(PROFILE) $(CDK_ARGS)
+
+destroy: deps ## delete PROFILE's stacks (RETAIN resources stay unless allowDestroy)
+	$(CDK) destroy --all -c profile=$(PROFILE) $(CDK_ARGS)
+
+clean: ## remove synthesized templates, built bootstraps and installed tools
+	rm -rf cdk.out .build node_modules $(VENV)

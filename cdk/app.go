@@ -1,0 +1,47 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Lake is every stack of one deployment of the lake.
+type Lake struct {
+	Storage *StorageStack
+	Network *NetworkStack
+}
+
+// NewLake adds the lake's stacks to app, wired through typed props, with tags
+// and compliance checks on everything.
+func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
+	stackProps := func(name, description string) awscdk.StackProps {
+		p := awscdk.StackProps{
+			StackName:   jsii.String(cfg.Project + "-" + cfg.Profile + "-" + name),
+			Description: jsii.String(description + " (" + cfg.Project + ", profile " + cfg.Profile + ")"),
+			// prod stacks hold data that must not disappear with a mistyped destroy.
+			TerminationProtection: jsii.Bool(cfg.Profile == ProfileProd),
+		}
+		if cfg.Account != "" {
+			p.Env = &awscdk.Environment{Account: &cfg.Account, Region: &cfg.Region}
+		}
+		return p
+	}
+	lake := &Lake{}
+	lake.Storage = NewStorageStack(app, "Storage", &StorageProps{
+		StackProps: stackProps("storage", "Lake KMS key and buckets raw, curated, analytics, access-logs"),
+		Config:     cfg,
+	})
+	lake.Network = NewNetworkStack(app, "Network", &NetworkProps{
+		StackProps:  stackProps("network", "VPC with isolated subnets, S3 and DynamoDB gateway endpoints, flow logs"),
+		Config:      cfg,
+		LakeKey:     lake.Storage.LakeKey,
+		LakeBuckets: lake.Storage.dataBuckets(),
+	})
+
+	tags := awscdk.Tags_Of(app)
+	tags.Add(jsii.String("project"), &cfg.Project, nil)
+	tags.Add(jsii.String("profile"), &cfg.Profile, nil)
+	tags.Add(jsii.String("owner"), &cfg.Owner, nil)
+	applyCompliance(app)
+	return lake, nil
+}

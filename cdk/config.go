@@ -1,0 +1,359 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// Profiles a synth can target with `-c profile=NAME`.
+const (
+	ProfileSandbox = "sandbox"
+	ProfileProd    = "prod"
+	ProfileLocal   = "local"
+)
+
+// Config is every setting the stacks read. A profile supplies the defaults
+// (see defaultsFor); each field can be overridden with the context key named
+// in settings, on the command line (`-c key=value`) or in cdk.json.
+type Config struct {
+	// Profile is the name of the profile the defaults came from.
+	Profile string
+	// Project prefixes stack names and is the `project` tag. Default "datalake".
+	Project string
+	// Owner is the `owner` tag: who to ask about these resources. Default "data-platform".
+	Owner string
+	// Account and Region pin the stacks to an environment. Empty (the default)
+	// synthesizes environment-agnostic templates, so synth never needs credentials.
+	Account, Region string
+
+	// AllowDestroy turns the RETAIN removal policy of buckets, the key and log
+	// groups into DESTROY. Default false, except in the local profile; prod refuses it.
+	AllowDestroy bool
+
+	// VpcCidr is the VPC's address range. Default 10.40.0.0/16.
+	VpcCidr string
+	// MaxAzs is how many availability zones get an isolated subnet. Default 2.
+	MaxAzs int
+	// FlowLogRetentionDays keeps VPC flow logs this long (a CloudWatch Logs retention value).
+	FlowLogRetentionDays int
+
+	// RawInfrequentAccessDays moves raw objects to Standard-IA this many days after creation.
+	RawInfrequentAccessDays int
+	// RawGlacierDays moves raw objects to Glacier Flexible Retrieval this many days after creation.
+	RawGlacierDays int
+	// NoncurrentVersionExpiryDays deletes overwritten or deleted versions this long after they stop being current.
+	NoncurrentVersionExpiryDays int
+	// AbortMultipartDays aborts multipart uploads left incomplete this long.
+	AbortMultipartDays int
+	// AccessLogExpiryDays deletes S3 server access logs this long after delivery.
+	AccessLogExpiryDays int
+	// ErrorOutputExpiryDays deletes raw `errors/` objects (records Firehose could not deliver) this long after delivery.
+	ErrorOutputExpiryDays int
+	// AthenaResultsExpiryDays deletes Athena query results under analytics `athena-results/`.
+	AthenaResultsExpiryDays int
+	// TransitionMinimumObjectSize is S3's transitionDefaultMinimumObjectSize:
+	// "all_storage_classes_128k" (default: objects under 128 KB never transition,
+	// because each transition is billed per object and small objects save nothing)
+	// or "varies_by_storage_class".
+	TransitionMinimumObjectSize string
+
+	// Versioning keeps object versions on the data buckets. Default true.
+	Versioning bool
+	// RawObjectLockDays, when above zero, creates the raw bucket with Object Lock
+	// and a default GOVERNANCE retention of this many days. Default 0 (off).
+	// Object Lock can only be chosen when a bucket is created.
+	RawObjectLockDays int
+
+	// LambdaArch is the architecture Go Lambdas are built for: "arm64" (default)
+	// or "amd64". The local profile defaults to the host's, so an emulator runs
+	// the bootstrap natively.
+	LambdaArch string
+}
+
+// defaultsFor returns a profile's defaults, or an error naming the allowed profiles.
+func defaultsFor(profile string) (Config, error) {
+	base := Config{
+		Profile:                     profile,
+		Project:                     "datalake",
+		Owner:                       "data-platform",
+		VpcCidr:                     "10.40.0.0/16",
+		MaxAzs:                      2,
+		FlowLogRetentionDays:        30,
+		RawInfrequentAccessDays:     60,  // seed: Standard -> IA 60 days after creation
+		RawGlacierDays:              180, // seed: -> Glacier 6 months after creation
+		NoncurrentVersionExpiryDays: 30,
+		AbortMultipartDays:          7,
+		AccessLogExpiryDays:         90,
+		ErrorOutputExpiryDays:       30,
+		AthenaResultsExpiryDays:     7,
+		TransitionMinimumObjectSize: "all_storage_classes_128k",
+		Versioning:                  true,
+		LambdaArch:                  "arm64",
+	}
+	switch profile {
+	case ProfileSandbox:
+		return base, nil
+	case ProfileProd:
+		base.FlowLogRetentionDays = 365
+		base.NoncurrentVersionExpiryDays = 90
+		base.AccessLogExpiryDays = 365
+		base.ErrorOutputExpiryDays = 90
+		base.AthenaResultsExpiryDays = 30
+		return base, nil
+	case ProfileLocal:
+		// The emulator is thrown away after each run: nothing to retain.
+		base.AllowDestroy = true
+		base.FlowLogRetentionDays = 1
+		base.AccessLogExpiryDays = 7
+		base.ErrorOutputExpiryDays = 7
+		base.AthenaResultsExpiryDays = 1
+		base.NoncurrentVersionExpiryDays = 1
+		base.AbortMultipartDays = 1
+		base.LambdaArch = runtime.GOARCH
+		return base, nil
+	}
+	return Config{}, fmt.Errorf("unknown profile %q: set -c profile= to one of %s", profile, strings.Join(profileNames(), ", "))
+}
+
+func profileNames() []string { return []string{ProfileSandbox, ProfileProd, ProfileLocal} }
+
+// setting is one context key that overrides one Config field.
+type setting struct {
+	key   string
+	doc   string
+	apply func(c *Config, raw any) error
+	show  func(c *Config) string
+}
+
+// settings lists every overridable field; the README's settings table is checked against it.
+var settings = []setting{
+	stringSetting("project", "prefix of stack names, `project` tag", nil, func(c *Config) *string { return &c.Project }),
+	stringSetting("owner", "`owner` tag", nil, func(c *Config) *string { return &c.Owner }),
+	stringSetting("account", "deploy account; empty = environment-agnostic", nil, func(c *Config) *string { return &c.Account }),
+	stringSetting("region", "deploy region; empty = environment-agnostic", nil, func(c *Config) *string { return &c.Region }),
+	boolSetting("allowDestroy", "DESTROY instead of RETAIN for buckets, key, log groups (refused in prod)", func(c *Config) *bool { return &c.AllowDestroy }),
+	stringSetting("vpcCidr", "VPC address range", nil, func(c *Config) *string { return &c.VpcCidr }),
+	intSetting("maxAzs", "availability zones with an isolated subnet (2 or 3)", 2, 3, func(c *Config) *int { return &c.MaxAzs }),
+	intSetting("flowLogRetentionDays", "VPC flow log retention, a CloudWatch Logs value", 1, 3653, func(c *Config) *int { return &c.FlowLogRetentionDays }),
+	intSetting("rawIaDays", "raw: Standard -> Standard-IA after (days, >= 30)", 30, 36500, func(c *Config) *int { return &c.RawInfrequentAccessDays }),
+	intSetting("rawGlacierDays", "raw: -> Glacier Flexible Retrieval after (days, >= rawIaDays + 30)", 1, 36500, func(c *Config) *int { return &c.RawGlacierDays }),
+	intSetting("noncurrentExpiryDays", "delete noncurrent versions after (days)", 1, 36500, func(c *Config) *int { return &c.NoncurrentVersionExpiryDays }),
+	intSetting("abortMultipartDays", "abort incomplete multipart uploads after (days)", 1, 365, func(c *Config) *int { return &c.AbortMultipartDays }),
+	intSetting("accessLogExpiryDays", "delete S3 access logs after (days)", 1, 36500, func(c *Config) *int { return &c.AccessLogExpiryDays }),
+	intSetting("errorExpiryDays", "delete raw `errors/` output after (days)", 1, 36500, func(c *Config) *int { return &c.ErrorOutputExpiryDays }),
+	intSetting("athenaResultsExpiryDays", "delete analytics `athena-results/` after (days)", 1, 36500, func(c *Config) *int { return &c.AthenaResultsExpiryDays }),
+	stringSetting("transitionMinObjectSize", "S3 transitionDefaultMinimumObjectSize", []string{"all_storage_classes_128k", "varies_by_storage_class"}, func(c *Config) *string { return &c.TransitionMinimumObjectSize }),
+	boolSetting("versioning", "versioning on the data buckets", func(c *Config) *bool { return &c.Versioning }),
+	intSetting("rawObjectLockDays", "Object Lock (GOVERNANCE) default retention on raw; 0 = off", 0, 36500, func(c *Config) *int { return &c.RawObjectLockDays }),
+	stringSetting("lambdaArch", "architecture Go Lambdas are built for", []string{"arm64", "amd64"}, func(c *Config) *string { return &c.LambdaArch }),
+}
+
+// logRetentionDays are the only retention periods CloudWatch Logs accepts.
+var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// LoadConfig builds the Config for the profile named by the "profile" context
+// key (default sandbox), applies every override found by lookup and validates
+// the result. lookup returns nil for an unset key. Errors are one line that
+// says which key to change and how.
+func LoadConfig(lookup func(key string) any) (Config, error) {
+	profile := ProfileSandbox
+	if raw := lookup("profile"); raw != nil {
+		s, ok := raw.(string)
+		if !ok || s == "" {
+			return Config{}, fmt.Errorf("context key \"profile\": %v is not a profile name: set -c profile= to one of %s", raw, strings.Join(profileNames(), ", "))
+		}
+		profile = s
+	}
+	cfg, err := defaultsFor(profile)
+	if err != nil {
+		return Config{}, err
+	}
+	for _, s := range settings {
+		raw := lookup(s.key)
+		if raw == nil {
+			continue
+		}
+		if err := s.apply(&cfg, raw); err != nil {
+			return Config{}, fmt.Errorf("context key %q: %w", s.key, err)
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate rejects combinations AWS would refuse at deploy time, or that would
+// lose data, with a message that says what to change.
+func (c Config) Validate() error {
+	if c.RawGlacierDays < c.RawInfrequentAccessDays+30 {
+		// S3 rejects the rule otherwise: objects must stay 30 days in Standard-IA.
+		return fmt.Errorf("rawGlacierDays (%d) must be at least rawIaDays (%d) + 30: raise -c rawGlacierDays or lower -c rawIaDays", c.RawGlacierDays, c.RawInfrequentAccessDays)
+	}
+	if !containsInt(logRetentionDays, c.FlowLogRetentionDays) {
+		return fmt.Errorf("flowLogRetentionDays (%d) is not a CloudWatch Logs retention: use one of %s", c.FlowLogRetentionDays, joinInts(logRetentionDays))
+	}
+	if c.RawObjectLockDays > 0 && !c.Versioning {
+		return fmt.Errorf("rawObjectLockDays (%d) needs versioning: set -c versioning=true or -c rawObjectLockDays=0", c.RawObjectLockDays)
+	}
+	if c.RawObjectLockDays > 0 && c.AllowDestroy {
+		return fmt.Errorf("rawObjectLockDays (%d) with allowDestroy=true cannot work (locked objects block bucket deletion): set -c allowDestroy=false or -c rawObjectLockDays=0", c.RawObjectLockDays)
+	}
+	if c.Profile == ProfileProd && c.AllowDestroy {
+		return fmt.Errorf("allowDestroy=true is refused for profile prod: remove -c allowDestroy or use profile sandbox")
+	}
+	if (c.Account == "") != (c.Region == "") {
+		return fmt.Errorf("account and region go together: set both -c account= and -c region=, or neither for an environment-agnostic synth")
+	}
+	if !validCidr16to24(c.VpcCidr) {
+		return fmt.Errorf("vpcCidr %q is not an IPv4 CIDR with a prefix from /16 to /24: set -c vpcCidr=10.40.0.0/16 or similar", c.VpcCidr)
+	}
+	return nil
+}
+
+func intSetting(key, doc string, min, max int, field func(*Config) *int) setting {
+	return setting{
+		key: key, doc: doc,
+		apply: func(c *Config, raw any) error {
+			var n int
+			switch v := raw.(type) {
+			case float64: // numbers in cdk.json
+				if v != math.Trunc(v) {
+					return fmt.Errorf("%v is not a whole number: use an integer from %d to %d", v, min, max)
+				}
+				n = int(v)
+			case string: // -c key=value on the command line
+				i, err := strconv.Atoi(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("%q is not a whole number: use an integer from %d to %d", v, min, max)
+				}
+				n = i
+			default:
+				return fmt.Errorf("%v is not a whole number: use an integer from %d to %d", raw, min, max)
+			}
+			if n < min || n > max {
+				return fmt.Errorf("%d is out of range: use an integer from %d to %d", n, min, max)
+			}
+			*field(c) = n
+			return nil
+		},
+		show: func(c *Config) string { return strconv.Itoa(*field(c)) },
+	}
+}
+
+func boolSetting(key, doc string, field func(*Config) *bool) setting {
+	return setting{
+		key: key, doc: doc,
+		apply: func(c *Config, raw any) error {
+			switch v := raw.(type) {
+			case bool:
+				*field(c) = v
+				return nil
+			case string:
+				b, err := strconv.ParseBool(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("%q is not a boolean: use true or false", v)
+				}
+				*field(c) = b
+				return nil
+			}
+			return fmt.Errorf("%v is not a boolean: use true or false", raw)
+		},
+		show: func(c *Config) string { return strconv.FormatBool(*field(c)) },
+	}
+}
+
+func stringSetting(key, doc string, allowed []string, field func(*Config) *string) setting {
+	return setting{
+		key: key, doc: doc,
+		apply: func(c *Config, raw any) error {
+			v, ok := raw.(string)
+			if !ok {
+				return fmt.Errorf("%v is not a string", raw)
+			}
+			if allowed != nil {
+				v = strings.ToLower(strings.TrimSpace(v))
+				if !containsString(allowed, v) {
+					return fmt.Errorf("%q is not allowed: use one of %s", v, strings.Join(allowed, ", "))
+				}
+			}
+			*field(c) = v
+			return nil
+		},
+		show: func(c *Config) string { return *field(c) },
+	}
+}
+
+func validCidr16to24(s string) bool {
+	addr, prefix, ok := strings.Cut(s, "/")
+	if !ok {
+		return false
+	}
+	p, err := strconv.Atoi(prefix)
+	if err != nil || p < 16 || p > 24 {
+		return false
+	}
+	parts := strings.Split(addr, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, part := range parts {
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 0 || n > 255 || strconv.Itoa(n) != part {
+			return false
+		}
+	}
+	return true
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func containsString(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// settingsTable renders the per-profile defaults as a Markdown table (the README carries it).
+func settingsTable() string {
+	var b strings.Builder
+	names := profileNames()
+	b.WriteString("| context key | meaning | " + strings.Join(names, " | ") + " |\n|---|---|" + strings.Repeat("---|", len(names)) + "\n")
+	cfgs := make([]Config, len(names))
+	for i, n := range names {
+		cfgs[i], _ = defaultsFor(n)
+	}
+	for _, s := range settings {
+		b.WriteString("| `" + s.key + "` | " + s.doc + " |")
+		for i := range cfgs {
+			v := s.show(&cfgs[i])
+			if s.key == "lambdaArch" && cfgs[i].Profile == ProfileLocal {
+				v = "host"
+			}
+			if v == "" {
+				v = "(empty)"
+			}
+			b.WriteString(" " + v + " |")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

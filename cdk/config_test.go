@@ -1,0 +1,133 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func lookupFrom(m map[string]any) func(string) any {
+	return func(k string) any { return m[k] }
+}
+
+func TestProfileDefaults(t *testing.T) {
+	cases := []struct {
+		profile                 string
+		destroy                 bool
+		ia, glacier, flowLogs   int
+		arch                    string
+	}{
+		{ProfileSandbox, false, 60, 180, 30, "arm64"},
+		{ProfileProd, false, 60, 180, 365, "arm64"},
+		{ProfileLocal, true, 60, 180, 1, runtime.GOARCH},
+	}
+	for _, c := range cases {
+		t.Run(c.profile, func(t *testing.T) {
+			cfg, err := LoadConfig(lookupFrom(map[string]any{"profile": c.profile}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.AllowDestroy != c.destroy || cfg.RawInfrequentAccessDays != c.ia || cfg.RawGlacierDays != c.glacier ||
+				cfg.FlowLogRetentionDays != c.flowLogs || cfg.LambdaArch != c.arch {
+				t.Errorf("got destroy=%v ia=%d glacier=%d flowLogs=%d arch=%s", cfg.AllowDestroy, cfg.RawInfrequentAccessDays,
+					cfg.RawGlacierDays, cfg.FlowLogRetentionDays, cfg.LambdaArch)
+			}
+		})
+	}
+}
+
+func TestDefaultProfileIsSandbox(t *testing.T) {
+	cfg, err := LoadConfig(lookupFrom(nil))
+	if err != nil || cfg.Profile != ProfileSandbox {
+		t.Fatalf("got %q, %v", cfg.Profile, err)
+	}
+}
+
+// Overrides arrive as strings from `-c key=value` and as JSON values from cdk.json.
+func TestOverrides(t *testing.T) {
+	cfg, err := LoadConfig(lookupFrom(map[string]any{
+		"profile":                 "sandbox",
+		"rawIaDays":               "45",
+		"rawGlacierDays":          float64(400),
+		"allowDestroy":            "true",
+		"versioning":              true,
+		"flowLogRetentionDays":    "90",
+		"transitionMinObjectSize": "VARIES_BY_STORAGE_CLASS",
+		"lambdaArch":              "amd64",
+		"owner":                   "ml-team",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RawInfrequentAccessDays != 45 || cfg.RawGlacierDays != 400 || !cfg.AllowDestroy || cfg.FlowLogRetentionDays != 90 ||
+		cfg.TransitionMinimumObjectSize != "varies_by_storage_class" || cfg.LambdaArch != "amd64" || cfg.Owner != "ml-team" {
+		t.Errorf("overrides not applied: %+v", cfg)
+	}
+	// An explicit false must turn a true default off (no truthiness shortcuts).
+	cfg, err = LoadConfig(lookupFrom(map[string]any{"profile": "local", "allowDestroy": "false"}))
+	if err != nil || cfg.AllowDestroy {
+		t.Errorf("allowDestroy=false on local: got %v, %v", cfg.AllowDestroy, err)
+	}
+}
+
+func TestBadInputFailsWithOneClearLine(t *testing.T) {
+	cases := []struct {
+		name string
+		ctx  map[string]any
+		want []string // substrings the message must contain
+	}{
+		{"unknown profile", map[string]any{"profile": "staging"}, []string{`unknown profile "staging"`, "sandbox, prod, local"}},
+		{"negative days", map[string]any{"rawIaDays": "-5"}, []string{`"rawIaDays"`, "-5 is out of range", "from 30"}},
+		{"not a number", map[string]any{"abortMultipartDays": "seven"}, []string{`"abortMultipartDays"`, "not a whole number"}},
+		{"fractional days", map[string]any{"accessLogExpiryDays": 1.5}, []string{`"accessLogExpiryDays"`, "not a whole number"}},
+		{"IA after Glacier", map[string]any{"rawIaDays": "200", "rawGlacierDays": "180"}, []string{"rawGlacierDays (180)", "rawIaDays (200) + 30"}},
+		{"Glacier too soon after IA", map[string]any{"rawIaDays": "60", "rawGlacierDays": "80"}, []string{"at least rawIaDays (60) + 30"}},
+		{"retention not allowed", map[string]any{"flowLogRetentionDays": "45"}, []string{"flowLogRetentionDays (45)", "one of 1, 3, 5"}},
+		{"retention out of range", map[string]any{"flowLogRetentionDays": "5000"}, []string{`"flowLogRetentionDays"`, "out of range"}},
+		{"object lock without versioning", map[string]any{"profile": "prod", "rawObjectLockDays": "365", "versioning": "false"}, []string{"rawObjectLockDays (365) needs versioning", "-c versioning=true"}},
+		{"object lock with destroy", map[string]any{"rawObjectLockDays": "30", "allowDestroy": "true"}, []string{"allowDestroy=false"}},
+		{"destroy in prod", map[string]any{"profile": "prod", "allowDestroy": "true"}, []string{"refused for profile prod"}},
+		{"not a boolean", map[string]any{"versioning": "yes please"}, []string{`"versioning"`, "true or false"}},
+		{"unknown arch", map[string]any{"lambdaArch": "riscv64"}, []string{`"lambdaArch"`, "arm64, amd64"}},
+		{"account without region", map[string]any{"account": "123456789012"}, []string{"account and region go together"}},
+		{"bad cidr", map[string]any{"vpcCidr": "10.40.0.0/8"}, []string{`vpcCidr "10.40.0.0/8"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadConfig(lookupFrom(c.ctx))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") {
+				t.Errorf("message spans lines: %q", msg)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message %q lacks %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestEveryRetentionValueMaps(t *testing.T) {
+	for _, d := range logRetentionDays {
+		if retention(d) == "" {
+			t.Errorf("%d days maps to nothing", d)
+		}
+	}
+}
+
+// The README's settings table is generated from the code; this keeps them equal.
+func TestReadmeListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := settingsTable(); !strings.Contains(string(readme), want) {
+		t.Errorf("README.md's settings table is out of date; replace it with:\n%s", want)
+	}
+}

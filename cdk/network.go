@@ -1,0 +1,156 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// NetworkProps configures the Network stack.
+type NetworkProps struct {
+	awscdk.StackProps
+	Config Config
+	// LakeKey encrypts the flow log group.
+	LakeKey awskms.IKey
+	// LakeBuckets are the buckets the S3 gateway endpoint lets traffic reach.
+	LakeBuckets []awss3.IBucket
+}
+
+// NetworkStack owns the VPC that SageMaker jobs and in-VPC functions run in.
+// It has no NAT gateway and no internet gateway: traffic to S3 and DynamoDB
+// stays on the gateway endpoints, which cost nothing per hour.
+type NetworkStack struct {
+	awscdk.Stack
+	// Vpc has one isolated subnet per availability zone.
+	Vpc awsec2.Vpc
+	// S3Endpoint is the S3 gateway endpoint; its policy admits only the lake's buckets.
+	S3Endpoint awsec2.GatewayVpcEndpoint
+	// DynamoDbEndpoint is the DynamoDB gateway endpoint; its policy admits only this account's tables.
+	DynamoDbEndpoint awsec2.GatewayVpcEndpoint
+	// FlowLogGroup receives the VPC's flow logs, encrypted with the lake key.
+	FlowLogGroup awslogs.LogGroup
+}
+
+// NewNetworkStack creates the VPC, its gateway endpoints and flow logs.
+func NewNetworkStack(scope constructs.Construct, id string, props *NetworkProps) *NetworkStack {
+	cfg := props.Config
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	n := &NetworkStack{Stack: stack}
+
+	n.Vpc = awsec2.NewVpc(stack, jsii.String("LakeVpc"), &awsec2.VpcProps{
+		IpAddresses: awsec2.IpAddresses_Cidr(&cfg.VpcCidr),
+		MaxAzs:      jsii.Number(float64(cfg.MaxAzs)),
+		NatGateways: jsii.Number(0),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
+			Name:       jsii.String("isolated"),
+			SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED,
+			CidrMask:   jsii.Number(24),
+		}},
+		// The default security group would allow all traffic between its members;
+		// CDK strips its rules with a small custom resource.
+		RestrictDefaultSecurityGroup: jsii.Bool(true),
+	})
+	isolated := &[]*awsec2.SubnetSelection{{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}}
+
+	n.S3Endpoint = n.Vpc.AddGatewayEndpoint(jsii.String("S3Endpoint"), &awsec2.GatewayVpcEndpointOptions{
+		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
+		Subnets: isolated,
+	})
+	bucketArns := []*string{}
+	objectArns := []*string{}
+	for _, b := range props.LakeBuckets {
+		bucketArns = append(bucketArns, b.BucketArn())
+		objectArns = append(objectArns, jsii.String(*b.BucketArn()+"/*"))
+	}
+	inAccount := &map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": awscdk.Aws_ACCOUNT_ID()}}
+	// No AWS-owned bucket is needed yet: SageMaker pulls algorithm images outside
+	// the VPC and nothing in it installs packages. A service that later needs one
+	// (for example ECR layers in prod-<region>-starport-layer-bucket) adds a
+	// statement here with a comment naming it.
+	n.S3Endpoint.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("LakeBucketsOnly"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"),
+		Resources:  &bucketArns,
+		Conditions: inAccount,
+	}))
+	n.S3Endpoint.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("LakeObjectsOnly"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"),
+		Resources:  &objectArns,
+		Conditions: inAccount,
+	}))
+
+	n.DynamoDbEndpoint = n.Vpc.AddGatewayEndpoint(jsii.String("DynamoDbEndpoint"), &awsec2.GatewayVpcEndpointOptions{
+		Service: awsec2.GatewayVpcEndpointAwsService_DYNAMODB(),
+		Subnets: isolated,
+	})
+	n.DynamoDbEndpoint.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ThisAccountTablesOnly"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions: jsii.Strings("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+			"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem"),
+		Resources:  jsii.Strings("arn:" + *awscdk.Aws_PARTITION() + ":dynamodb:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":table/*"),
+		Conditions: inAccount,
+	}))
+
+	n.FlowLogGroup = awslogs.NewLogGroup(stack, jsii.String("FlowLogGroup"), &awslogs.LogGroupProps{
+		EncryptionKey: props.LakeKey,
+		Retention:     retention(cfg.FlowLogRetentionDays),
+		RemovalPolicy: removalPolicy(cfg),
+	})
+	// A customer-managed policy rather than the inline one CDK would add: the
+	// NIST and HIPAA packs ask for managed policies, and this one is reviewable
+	// on its own. The trust policy pins the service to this account's flow logs
+	// (confused-deputy guard).
+	flowLogPolicy := awsiam.NewManagedPolicy(stack, jsii.String("FlowLogDeliveryPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("Lets VPC Flow Logs write to the lake's flow log group, and nothing else"),
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+			Resources: &[]*string{n.FlowLogGroup.LogGroupArn()},
+		})},
+	})
+	flowLogRole := awsiam.NewRole(stack, jsii.String("FlowLogRole"), &awsiam.RoleProps{
+		Description: jsii.String("Assumed by VPC Flow Logs to deliver the lake VPC's flow logs"),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("vpc-flow-logs.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
+				"ArnLike":      map[string]any{"aws:SourceArn": "arn:" + *awscdk.Aws_PARTITION() + ":ec2:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":vpc-flow-log/*"},
+			},
+		}),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{flowLogPolicy},
+	})
+	n.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
+		// WithoutPolicyUpdates stops CDK adding its own inline grant next to the managed policy.
+		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(n.FlowLogGroup, flowLogRole.WithoutPolicyUpdates(nil)),
+		TrafficType: awsec2.FlowLogTrafficType_ALL,
+	})
+	return n
+}
+
+// retention maps a day count Validate accepted to CloudWatch Logs' enum.
+func retention(d int) awslogs.RetentionDays {
+	m := map[int]awslogs.RetentionDays{
+		1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+		7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+		60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+		150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+		400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+		1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+		2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
+		3653: awslogs.RetentionDays_TEN_YEARS,
+	}
+	r, ok := m[d]
+	if !ok {
+		panic(fmt.Sprintf("retention %d days was not validated", d)) // Config.Validate rejects these first
+	}
+	return r
+}

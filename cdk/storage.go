@@ -1,0 +1,206 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Key prefixes inside the buckets that lifecycle rules and later stacks share.
+const (
+	// RawErrorsPrefix holds records Firehose could not process or convert.
+	RawErrorsPrefix = "errors/"
+	// AthenaResultsPrefix holds Athena query results in the analytics bucket.
+	AthenaResultsPrefix = "athena-results/"
+)
+
+// StorageProps configures the Storage stack.
+type StorageProps struct {
+	awscdk.StackProps
+	Config Config
+}
+
+// StorageStack owns the lake's KMS key and its buckets. Later stacks take these
+// fields as props instead of looking the resources up by name.
+type StorageStack struct {
+	awscdk.Stack
+	// LakeKey encrypts every data bucket and, through grants, everything else in the lake.
+	LakeKey awskms.Key
+	// RawBucket receives the stream (telemetry/), batch uploads (landing/) and error output (errors/).
+	RawBucket awss3.Bucket
+	// CuratedBucket holds cleaned, de-duplicated, joined data.
+	CuratedBucket awss3.Bucket
+	// AnalyticsBucket holds training sets, model artifacts and Athena results.
+	AnalyticsBucket awss3.Bucket
+	// AccessLogsBucket receives S3 server access logs of the three data buckets.
+	AccessLogsBucket awss3.Bucket
+}
+
+// NewStorageStack creates the key and the buckets.
+func NewStorageStack(scope constructs.Construct, id string, props *StorageProps) *StorageStack {
+	cfg := props.Config
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	s := &StorageStack{Stack: stack}
+	removal := removalPolicy(cfg)
+
+	s.LakeKey = awskms.NewKey(stack, jsii.String("LakeKey"), &awskms.KeyProps{
+		Alias:             jsii.String("alias/" + cfg.Project + "-" + cfg.Profile + "-lake"),
+		Description:       jsii.String("Encrypts the " + cfg.Project + " data lake (" + cfg.Profile + "): buckets, streams, logs, jobs"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     removal,
+		// The default key policy (the account root may use kms:*) is AWS's own
+		// default: it delegates to IAM in this account, so later stacks give their
+		// roles use of the key with key.Grant*(), scoped in each role's policy, and
+		// the key can never become unmanageable.
+	})
+	// CloudWatch Logs is a service principal, not an IAM role in the account, so
+	// it needs the key policy itself; the condition keeps it to this account's log groups.
+	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchLogsInThisAccount"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+*awscdk.Aws_REGION()+".amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
+		Conditions: &map[string]any{
+			"ArnLike": map[string]any{
+				"kms:EncryptionContext:aws:logs:arn": "arn:" + *awscdk.Aws_PARTITION() + ":logs:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":log-group:*",
+			},
+		},
+	}), jsii.Bool(true))
+
+	s.AccessLogsBucket = awss3.NewBucket(stack, jsii.String("AccessLogsBucket"), &awss3.BucketProps{
+		// S3 server access logging cannot deliver to a bucket encrypted with
+		// SSE-KMS, so this one bucket uses SSE-S3 (AES-256).
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		EnforceSSL:        jsii.Bool(true),
+		MinimumTLSVersion: jsii.Number(1.2),
+		Versioned:         jsii.Bool(cfg.Versioning),
+		RemovalPolicy:     removal,
+		LifecycleRules: &[]*awss3.LifecycleRule{
+			{Id: jsii.String("expire-access-logs"), Expiration: days(cfg.AccessLogExpiryDays)},
+			noncurrentRule(cfg),
+			abortMultipartRule(cfg),
+		},
+		TransitionDefaultMinimumObjectSize: transitionMinimumObjectSize(cfg),
+	})
+	// The packs recognise a server access log target and do not ask it to log itself.
+	suppress(s.AccessLogsBucket, []nagReason{
+		{"NIST.800.53.R5-S3DefaultEncryptionKMS", "S3 server access logging only delivers to SSE-S3 buckets; SSE-KMS targets are not supported."},
+		{"HIPAA.Security-S3DefaultEncryptionKMS", "S3 server access logging only delivers to SSE-S3 buckets; SSE-KMS targets are not supported."},
+	})
+
+	suppress(s.AccessLogsBucket, replicationReasons)
+
+	rawRules := []*awss3.LifecycleRule{
+		{
+			// Seed: General Purpose -> Infrequent Access after 60 days -> Glacier after 6 months.
+			Id: jsii.String("raw-tiering"),
+			Transitions: &[]*awss3.Transition{
+				{StorageClass: awss3.StorageClass_INFREQUENT_ACCESS(), TransitionAfter: days(cfg.RawInfrequentAccessDays)},
+				{StorageClass: awss3.StorageClass_GLACIER(), TransitionAfter: days(cfg.RawGlacierDays)},
+			},
+		},
+		{Id: jsii.String("expire-error-output"), Prefix: jsii.String(RawErrorsPrefix), Expiration: days(cfg.ErrorOutputExpiryDays)},
+	}
+	s.RawBucket = s.dataBucket("RawBucket", "raw/", cfg, removal, rawRules)
+	s.CuratedBucket = s.dataBucket("CuratedBucket", "curated/", cfg, removal, nil)
+	s.AnalyticsBucket = s.dataBucket("AnalyticsBucket", "analytics/", cfg, removal, []*awss3.LifecycleRule{
+		{Id: jsii.String("expire-athena-results"), Prefix: jsii.String(AthenaResultsPrefix), Expiration: days(cfg.AthenaResultsExpiryDays)},
+	})
+	return s
+}
+
+// dataBucket creates one SSE-KMS data bucket with the lake's baseline: bucket
+// key, versioning, TLS only, no public access, access logs, lifecycle, and a
+// policy that refuses uploads not encrypted with the lake key.
+func (s *StorageStack) dataBucket(id, logPrefix string, cfg Config, removal awscdk.RemovalPolicy, extraRules []*awss3.LifecycleRule) awss3.Bucket {
+	rules := append(extraRules, noncurrentRule(cfg), abortMultipartRule(cfg))
+	props := &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_KMS,
+		EncryptionKey:     s.LakeKey,
+		BucketKeyEnabled:  jsii.Bool(true), // one KMS call per bucket key period instead of per object: cheaper at lake volumes
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		// SSE-C would let a client encrypt with a key the lake cannot audit or rotate.
+		BlockedEncryptionTypes:             &[]awss3.BlockedEncryptionType{awss3.BlockedEncryptionType_SSE_C()},
+		EnforceSSL:                         jsii.Bool(true),
+		MinimumTLSVersion:                  jsii.Number(1.2),
+		Versioned:                          jsii.Bool(cfg.Versioning),
+		ServerAccessLogsBucket:             s.AccessLogsBucket,
+		ServerAccessLogsPrefix:             jsii.String(logPrefix),
+		TargetObjectKeyFormat:              awss3.TargetObjectKeyFormat_PartitionedPrefix(awss3.PartitionDateSource_EVENT_TIME),
+		LifecycleRules:                     &rules,
+		TransitionDefaultMinimumObjectSize: transitionMinimumObjectSize(cfg),
+		RemovalPolicy:                      removal,
+	}
+	if id == "RawBucket" && cfg.RawObjectLockDays > 0 {
+		props.ObjectLockEnabled = jsii.Bool(true)
+		props.ObjectLockDefaultRetention = awss3.ObjectLockRetention_Governance(awscdk.Duration_Days(jsii.Number(float64(cfg.RawObjectLockDays))))
+	}
+	bucket := awss3.NewBucket(s.Stack, &id, props)
+	objects := jsii.String(*bucket.BucketArn() + "/*")
+	anyone := &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()}
+	// Uploads must say SSE-KMS; the bucket default would encrypt a bare upload
+	// anyway, but the explicit header keeps every writer honest if that default
+	// is ever changed.
+	bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("DenyUploadsWithoutSseKms"), Effect: awsiam.Effect_DENY, Principals: anyone,
+		Actions: jsii.Strings("s3:PutObject"), Resources: &[]*string{objects},
+		Conditions: &map[string]any{"StringNotEquals": map[string]any{"s3:x-amz-server-side-encryption": "aws:kms"}},
+	}))
+	// A writer that names a key must name the lake key.
+	bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("DenyUploadsWithOtherKmsKey"), Effect: awsiam.Effect_DENY, Principals: anyone,
+		Actions: jsii.Strings("s3:PutObject"), Resources: &[]*string{objects},
+		Conditions: &map[string]any{"StringNotEqualsIfExists": map[string]any{"s3:x-amz-server-side-encryption-aws-kms-key-id": s.LakeKey.KeyArn()}},
+	}))
+	suppress(bucket, replicationReasons)
+	return bucket
+}
+
+// replicationReasons excuse the lake's buckets from cross-region replication.
+var replicationReasons = []nagReason{
+	{"NIST.800.53.R5-S3BucketReplicationEnabled", "Single-region lake: cross-region replication doubles storage cost; versioning, RETAIN and (prod option) Object Lock cover recovery. Add replication rules when a DR region is required."},
+	{"HIPAA.Security-S3BucketReplicationEnabled", "Single-region lake: cross-region replication doubles storage cost; versioning, RETAIN and (prod option) Object Lock cover recovery. Add replication rules when a DR region is required."},
+}
+
+func days(n int) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(float64(n))) }
+
+func noncurrentRule(cfg Config) *awss3.LifecycleRule {
+	return &awss3.LifecycleRule{
+		Id:                          jsii.String("expire-noncurrent-versions"),
+		NoncurrentVersionExpiration: days(cfg.NoncurrentVersionExpiryDays),
+		ExpiredObjectDeleteMarker:   jsii.Bool(true),
+	}
+}
+
+func abortMultipartRule(cfg Config) *awss3.LifecycleRule {
+	return &awss3.LifecycleRule{
+		Id:                                  jsii.String("abort-incomplete-multipart-uploads"),
+		AbortIncompleteMultipartUploadAfter: days(cfg.AbortMultipartDays),
+	}
+}
+
+func transitionMinimumObjectSize(cfg Config) awss3.TransitionDefaultMinimumObjectSize {
+	if cfg.TransitionMinimumObjectSize == "varies_by_storage_class" {
+		return awss3.TransitionDefaultMinimumObjectSize_VARIES_BY_STORAGE_CLASS
+	}
+	return awss3.TransitionDefaultMinimumObjectSize_ALL_STORAGE_CLASSES_128_K
+}
+
+// dataBuckets are the buckets that hold lake data (not the access logs).
+func (s *StorageStack) dataBuckets() []awss3.IBucket {
+	return []awss3.IBucket{s.RawBucket, s.CuratedBucket, s.AnalyticsBucket}
+}
+
+// removalPolicy is RETAIN unless the profile or an explicit allowDestroy opts in.
+func removalPolicy(cfg Config) awscdk.RemovalPolicy {
+	if cfg.AllowDestroy {
+		return awscdk.RemovalPolicy_DESTROY
+	}
+	return awscdk.RemovalPolicy_RETAIN
+}
