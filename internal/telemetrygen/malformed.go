@@ -19,14 +19,15 @@ type Kind string
 // The malformed kinds. Kinds() says which ones a Generator uses: some only
 // make sense for one format, and some need a field the schema may not have.
 const (
-	// NotJSON is text that is not JSON at all, e.g. a CSV line or a log
-	// line sent to a JSON stream. JSON only.
+	// NotJSON is text that is not a record at all, e.g. a log line sent to a
+	// JSON stream. JSON only.
 	NotJSON Kind = "not_json"
 	// Truncated is a record cut short: an unterminated JSON object, or a CSV
 	// line missing its last columns.
 	Truncated Kind = "truncated"
 	// WrongType is a value of the wrong type: a numeric string or a boolean
-	// where a number belongs, a number where a string belongs, a decimal
+	// where a number belongs, a number where a string belongs, a boolean
+	// where a time belongs, a decimal
 	// comma or an error code in a numeric CSV column.
 	WrongType Kind = "wrong_type"
 	// MissingRequired lacks a required field (absent, null, or an empty CSV
@@ -116,11 +117,8 @@ func (g *Generator) corrupt(kind Kind, vals []value) []byte {
 	csvOut := g.cfg.Format == FormatCSV
 	switch kind {
 	case NotJSON:
-		if g.rng.IntN(2) == 0 {
-			// A producer configured for CSV writing to the JSON stream.
-			return g.encodeCSV(vals)
-		}
-		// A log line instead of a record.
+		// A log line instead of a record. (A CSV line is no such defect: the
+		// transform reads CSV and JSON from the same stream.)
 		var b strings.Builder
 		for i, f := range g.fields {
 			if vals[i].null || f.Type == schema.Double && i%2 == 1 {
@@ -172,8 +170,9 @@ func (g *Generator) corrupt(kind Kind, vals []value) []byte {
 				vals[i] = value{lit: "true"}
 			}
 		case schema.Timestamp:
-			// Epoch milliseconds as a number where an RFC 3339 string belongs.
-			vals[i] = value{lit: strconv.FormatInt(g.cfg.Start.UnixMilli(), 10)}
+			// A boolean where a time belongs. (Epoch milliseconds as a JSON
+			// integer are a valid time for the transform.)
+			vals[i] = value{lit: "false"}
 		default:
 			vals[i] = value{lit: strconv.Itoa(1 + g.rng.IntN(999))}
 		}
