@@ -7,8 +7,10 @@ import (
 
 // Lake is every stack of one deployment of the lake.
 type Lake struct {
-	Storage *StorageStack
-	Network *NetworkStack
+	Storage   *StorageStack
+	Network   *NetworkStack
+	Catalog   *CatalogStack
+	Streaming *StreamingStack
 }
 
 // NewLake adds the lake's stacks to app, wired through typed props, with tags
@@ -37,6 +39,23 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		LakeKey:     lake.Storage.LakeKey,
 		LakeBuckets: lake.Storage.dataBuckets(),
 	})
+	lake.Catalog = NewCatalogStack(app, "Catalog", &CatalogProps{
+		StackProps: stackProps("catalog", "Glue database and tables"),
+		Config:     cfg,
+		RawBucket:  lake.Storage.RawBucket,
+	})
+	var err error
+	lake.Streaming, err = NewStreamingStack(app, "Streaming", &StreamingProps{
+		StackProps:     stackProps("streaming", "Kinesis stream, transform Lambda, Firehose to Parquet, ingestion alarms"),
+		Config:         cfg,
+		LakeKey:        lake.Storage.LakeKey,
+		RawBucket:      lake.Storage.RawBucket,
+		Database:       lake.Catalog.Database,
+		TelemetryTable: lake.Catalog.RawTelemetryCfn,
+	})
+	if err != nil {
+		return nil, err
+	}
 
 	tags := awscdk.Tags_Of(app)
 	tags.Add(jsii.String("project"), &cfg.Project, nil)

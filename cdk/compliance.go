@@ -22,12 +22,18 @@ func applyCompliance(scope constructs.IConstruct) {
 	awscdk.Aspects_Of(scope).Add(cdknag.NewHIPAASecurityChecks(props), nil)
 }
 
-// suppress records reasons for rules on one construct and its children. It is
-// always called next to the resource it excuses, never on a whole stack.
+// suppress records reasons for rules on one resource: the CloudFormation
+// resource behind an L2 construct, or c itself. It is always called next to
+// the resource it excuses, never on a stack, and never spreads to children
+// (an L2 bucket's policy is a child, and does not share its excuses).
 func suppress(c constructs.IConstruct, reasons []nagReason) {
 	s := make([]*cdknag.NagPackSuppression, len(reasons))
 	for i, r := range reasons {
 		s[i] = &cdknag.NagPackSuppression{Id: jsii.String(r.rule), Reason: jsii.String(r.reason)}
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(c, &s, jsii.Bool(true))
+	target := c
+	if child := c.Node().DefaultChild(); child != nil {
+		target = child
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(target, &s, jsii.Bool(false))
 }

@@ -67,6 +67,33 @@ type Config struct {
 	// Object Lock can only be chosen when a bucket is created.
 	RawObjectLockDays int
 
+	// LogRetentionDays keeps Lambda and Firehose logs this long (a CloudWatch Logs retention value).
+	LogRetentionDays int
+
+	// StreamMode is "provisioned" (fixed shards, cheapest for a steady trickle)
+	// or "on_demand" (scales itself, billed per stream hour and GB).
+	StreamMode string
+	// StreamShards is the shard count in provisioned mode. Each shard takes
+	// 1 MB/s or 1,000 records/s of writes.
+	StreamShards int
+	// StreamRetentionHours keeps records in the stream for replay (24 to 8760).
+	StreamRetentionHours int
+	// FirehoseBufferSeconds flushes Firehose's buffer at least this often (60 to 900).
+	FirehoseBufferSeconds int
+	// FirehoseBufferMB flushes at this size; Parquet conversion needs at least 64.
+	FirehoseBufferMB int
+	// TransformReservedConcurrency reserves concurrency for the transform Lambda;
+	// 0 (default) reserves none, because a new account has only 10 in total and
+	// cannot reserve any of them.
+	TransformReservedConcurrency int
+	// AlarmEmail, when set, subscribes this address to the alarm topic.
+	AlarmEmail string
+
+	// Emulator marks a profile deployed into a LocalStack-compatible emulator:
+	// resources the emulator rejects are kept in the template under a
+	// condition that is false. Only the local profile sets it.
+	Emulator bool
+
 	// LambdaArch is the architecture Go Lambdas are built for: "arm64" (default)
 	// or "amd64". The local profile defaults to the host's, so an emulator runs
 	// the bootstrap natively.
@@ -91,6 +118,12 @@ func defaultsFor(profile string) (Config, error) {
 		AthenaResultsExpiryDays:     7,
 		TransitionMinimumObjectSize: "all_storage_classes_128k",
 		Versioning:                  true,
+		LogRetentionDays:            30,
+		StreamMode:                  "provisioned",
+		StreamShards:                1,
+		StreamRetentionHours:        24,
+		FirehoseBufferSeconds:       300,
+		FirehoseBufferMB:            64,
 		LambdaArch:                  "arm64",
 	}
 	switch profile {
@@ -102,6 +135,9 @@ func defaultsFor(profile string) (Config, error) {
 		base.AccessLogExpiryDays = 365
 		base.ErrorOutputExpiryDays = 90
 		base.AthenaResultsExpiryDays = 30
+		base.LogRetentionDays = 365
+		base.StreamMode = "on_demand"
+		base.StreamRetentionHours = 168
 		return base, nil
 	case ProfileLocal:
 		// The emulator is thrown away after each run: nothing to retain.
@@ -112,6 +148,9 @@ func defaultsFor(profile string) (Config, error) {
 		base.AthenaResultsExpiryDays = 1
 		base.NoncurrentVersionExpiryDays = 1
 		base.AbortMultipartDays = 1
+		base.LogRetentionDays = 1
+		base.FirehoseBufferSeconds = 60
+		base.Emulator = true
 		base.LambdaArch = runtime.GOARCH
 		return base, nil
 	}
@@ -148,6 +187,14 @@ var settings = []setting{
 	stringSetting("transitionMinObjectSize", "S3 transitionDefaultMinimumObjectSize", []string{"all_storage_classes_128k", "varies_by_storage_class"}, func(c *Config) *string { return &c.TransitionMinimumObjectSize }),
 	boolSetting("versioning", "versioning on the data buckets", func(c *Config) *bool { return &c.Versioning }),
 	intSetting("rawObjectLockDays", "Object Lock (GOVERNANCE) default retention on raw; 0 = off", 0, 36500, func(c *Config) *int { return &c.RawObjectLockDays }),
+	intSetting("logRetentionDays", "Lambda and Firehose log retention, a CloudWatch Logs value", 1, 3653, func(c *Config) *int { return &c.LogRetentionDays }),
+	stringSetting("streamMode", "Kinesis capacity mode", []string{"provisioned", "on_demand"}, func(c *Config) *string { return &c.StreamMode }),
+	intSetting("streamShards", "shards in provisioned mode (1 MB/s or 1,000 records/s of writes each)", 1, 500, func(c *Config) *int { return &c.StreamShards }),
+	intSetting("streamRetentionHours", "Kinesis retention (hours)", 24, 8760, func(c *Config) *int { return &c.StreamRetentionHours }),
+	intSetting("firehoseBufferSeconds", "Firehose buffer interval (seconds)", 60, 900, func(c *Config) *int { return &c.FirehoseBufferSeconds }),
+	intSetting("firehoseBufferMB", "Firehose buffer size (MB; Parquet conversion needs >= 64)", 64, 128, func(c *Config) *int { return &c.FirehoseBufferMB }),
+	intSetting("transformReservedConcurrency", "reserved concurrency of the transform Lambda; 0 = none", 0, 1000, func(c *Config) *int { return &c.TransformReservedConcurrency }),
+	stringSetting("alarmEmail", "e-mail subscribed to the alarm topic; empty = none", nil, func(c *Config) *string { return &c.AlarmEmail }),
 	stringSetting("lambdaArch", "architecture Go Lambdas are built for", []string{"arm64", "amd64"}, func(c *Config) *string { return &c.LambdaArch }),
 }
 
@@ -190,8 +237,19 @@ func (c Config) Validate() error {
 		// S3 rejects the rule otherwise: objects must stay 30 days in Standard-IA.
 		return fmt.Errorf("rawGlacierDays (%d) must be at least rawIaDays (%d) + 30: raise -c rawGlacierDays or lower -c rawIaDays", c.RawGlacierDays, c.RawInfrequentAccessDays)
 	}
-	if !containsInt(logRetentionDays, c.FlowLogRetentionDays) {
-		return fmt.Errorf("flowLogRetentionDays (%d) is not a CloudWatch Logs retention: use one of %s", c.FlowLogRetentionDays, joinInts(logRetentionDays))
+	for _, r := range []struct {
+		key  string
+		days int
+	}{{"flowLogRetentionDays", c.FlowLogRetentionDays}, {"logRetentionDays", c.LogRetentionDays}} {
+		if !containsInt(logRetentionDays, r.days) {
+			return fmt.Errorf("%s (%d) is not a CloudWatch Logs retention: use one of %s", r.key, r.days, joinInts(logRetentionDays))
+		}
+	}
+	if !validProject(c.Project) {
+		return fmt.Errorf("project %q must be 2-20 characters of a-z, 0-9 and -, starting with a letter (it names stacks and the Glue database): set -c project=datalake or similar", c.Project)
+	}
+	if c.AlarmEmail != "" && !strings.Contains(c.AlarmEmail, "@") {
+		return fmt.Errorf("alarmEmail %q is not an e-mail address: set -c alarmEmail=you@example.com or leave it empty", c.AlarmEmail)
 	}
 	if c.RawObjectLockDays > 0 && !c.Versioning {
 		return fmt.Errorf("rawObjectLockDays (%d) needs versioning: set -c versioning=true or -c rawObjectLockDays=0", c.RawObjectLockDays)
@@ -282,6 +340,18 @@ func stringSetting(key, doc string, allowed []string, field func(*Config) *strin
 		},
 		show: func(c *Config) string { return *field(c) },
 	}
+}
+
+func validProject(s string) bool {
+	if len(s) < 2 || len(s) > 20 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func validCidr16to24(s string) bool {

@@ -14,10 +14,10 @@ func lookupFrom(m map[string]any) func(string) any {
 
 func TestProfileDefaults(t *testing.T) {
 	cases := []struct {
-		profile                 string
-		destroy                 bool
-		ia, glacier, flowLogs   int
-		arch                    string
+		profile               string
+		destroy               bool
+		ia, glacier, flowLogs int
+		arch                  string
 	}{
 		{ProfileSandbox, false, 60, 180, 30, "arm64"},
 		{ProfileProd, false, 60, 180, 365, "arm64"},

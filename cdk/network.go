@@ -128,11 +128,27 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkProps)
 		}),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{flowLogPolicy},
 	})
-	n.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
+	flowLog := n.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
 		// WithoutPolicyUpdates stops CDK adding its own inline grant next to the managed policy.
 		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(n.FlowLogGroup, flowLogRole.WithoutPolicyUpdates(nil)),
 		TrafficType: awsec2.FlowLogTrafficType_ALL,
 	})
+	if cfg.Emulator {
+		// LocalStack-compatible emulators reject AWS::EC2::FlowLog and with it
+		// the whole stack. The resource stays in the template (the compliance
+		// packs and the local-vs-sandbox comparison still see it) behind a
+		// parameter that defaults to false, so the emulator skips it.
+		enabled := awscdk.NewCfnParameter(stack, jsii.String("FlowLogsEnabled"), &awscdk.CfnParameterProps{
+			Type:          jsii.String("String"),
+			AllowedValues: jsii.Strings("true", "false"),
+			Default:       jsii.String("false"),
+			Description:   jsii.String("Create the VPC flow log (emulators reject AWS::EC2::FlowLog)"),
+		})
+		when := awscdk.NewCfnCondition(stack, jsii.String("FlowLogsEnabledCondition"), &awscdk.CfnConditionProps{
+			Expression: awscdk.Fn_ConditionEquals(enabled.ValueAsString(), jsii.String("true")),
+		})
+		flowLog.Node().DefaultChild().(awscdk.CfnResource).CfnOptions().SetCondition(when)
+	}
 	return n
 }
 

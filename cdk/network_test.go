@@ -36,9 +36,6 @@ func TestGatewayEndpoints(t *testing.T) {
 			"RouteTableIds":   assertions.Match_AnyValue(),
 		}))
 	})
-	importOf := func(bucket string) assertions.Matcher {
-		return obj(map[string]any{"Fn::ImportValue": assertions.Match_StringLikeRegexp(jsiiStr(bucket))})
-	}
 	check(t, "S3 endpoint admits only the lake's buckets, from this account", func() {
 		tpl.HasResourceProperties(jsiiStr("AWS::EC2::VPCEndpoint"), obj(map[string]any{
 			"ServiceName": obj(map[string]any{"Fn::Join": arr(arr(".s3"))}),
@@ -96,5 +93,27 @@ func TestFlowLogsPerProfile(t *testing.T) {
 				}))
 			})
 		})
+	}
+}
+
+// Emulators reject AWS::EC2::FlowLog; the local profile keeps it behind a
+// parameter that defaults to false, and only there.
+func TestFlowLogConditionOnlyInLocal(t *testing.T) {
+	for _, c := range []struct {
+		ctx  map[string]any
+		cond bool
+	}{{sandbox, false}, {prod, false}, {local, true}} {
+		tpl := synth(t, c.ctx).templates["Network"]
+		for id, fl := range resourcesOfType(tpl, "AWS::EC2::FlowLog") {
+			_, has := fl["Condition"]
+			if has != c.cond {
+				t.Errorf("%v: flow log %s has condition: %v, want %v", c.ctx, id, has, c.cond)
+			}
+		}
+		params, _ := tpl["Parameters"].(map[string]any)
+		p, has := params["FlowLogsEnabled"].(map[string]any)
+		if has != c.cond || has && p["Default"] != "false" {
+			t.Errorf("%v: FlowLogsEnabled parameter %v", c.ctx, p)
+		}
 	}
 }

@@ -70,6 +70,17 @@ func NewStorageStack(scope constructs.Construct, id string, props *StorageProps)
 		},
 	}), jsii.Bool(true))
 
+	// CloudWatch alarms publish to SNS topics encrypted with this key; the
+	// alarm service is not an IAM principal of the account, so it needs the key
+	// policy. aws:SourceAccount keeps it to alarms of this account.
+	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarmsToEncryptedTopics"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
+		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
+	}), jsii.Bool(true))
+
 	s.AccessLogsBucket = awss3.NewBucket(stack, jsii.String("AccessLogsBucket"), &awss3.BucketProps{
 		// S3 server access logging cannot deliver to a bucket encrypted with
 		// SSE-KMS, so this one bucket uses SSE-S3 (AES-256).
@@ -110,6 +121,12 @@ func NewStorageStack(scope constructs.Construct, id string, props *StorageProps)
 	s.CuratedBucket = s.dataBucket("CuratedBucket", "curated/", cfg, removal, nil)
 	s.AnalyticsBucket = s.dataBucket("AnalyticsBucket", "analytics/", cfg, removal, []*awss3.LifecycleRule{
 		{Id: jsii.String("expire-athena-results"), Prefix: jsii.String(AthenaResultsPrefix), Expiration: days(cfg.AthenaResultsExpiryDays)},
+	})
+	for name, b := range map[string]awss3.Bucket{"RawBucketName": s.RawBucket, "CuratedBucketName": s.CuratedBucket, "AnalyticsBucketName": s.AnalyticsBucket} {
+		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: b.BucketName()})
+	}
+	awscdk.NewCfnOutput(stack, jsii.String("LakeKeyArn"), &awscdk.CfnOutputProps{
+		Value: s.LakeKey.KeyArn(), Description: jsii.String("Uploads name this key: --sse aws:kms --sse-kms-key-id <this>"),
 	})
 	return s
 }

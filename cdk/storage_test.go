@@ -115,7 +115,7 @@ func TestBucketPolicies(t *testing.T) {
 
 func TestLifecyclePerProfile(t *testing.T) {
 	cases := []struct {
-		ctx                                                                    map[string]any
+		ctx                                                                  map[string]any
 		ia, glacier, noncurrent, abort, accessLogs, errorsOut, athenaResults int
 	}{
 		{sandbox, 60, 180, 30, 7, 90, 30, 7},

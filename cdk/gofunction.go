@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/refdatalake/datalake/internal/lambdabuild"
+)
+
+// GoFunctionProps configures a Go Lambda.
+type GoFunctionProps struct {
+	Config Config
+	// Package is the handler's main package, module-relative ("./lambdas/transform").
+	Package string
+	// Description says what the function does.
+	Description string
+	// LakeKey encrypts the function's log group.
+	LakeKey awskms.IKey
+	// MemoryMB defaults to 256.
+	MemoryMB int
+	// Timeout defaults to one minute.
+	Timeout awscdk.Duration
+	// ReservedConcurrency, when above zero, reserves that much concurrency.
+	ReservedConcurrency int
+	// Environment is passed to the function.
+	Environment map[string]string
+	// OutsideVpcReason says why the function is not attached to the VPC. Every
+	// function in this project either runs in the VPC or gives a reason.
+	OutsideVpcReason string
+	// NoDlqReason says why a dead-letter queue does not apply (it only does for
+	// asynchronous invocations).
+	NoDlqReason string
+}
+
+// GoFunction is a provided.al2023 Lambda built from Go source at synth, with
+// its own encrypted log group and a role that holds only a customer-managed
+// policy: callers add statements to Policy, never inline grants.
+type GoFunction struct {
+	constructs.Construct
+	Function awslambda.Function
+	Role     awsiam.Role
+	// Policy is the role's only permissions document.
+	Policy   awsiam.ManagedPolicy
+	LogGroup awslogs.LogGroup
+}
+
+// NewGoFunction builds props.Package and creates the function. A build error
+// is returned with the package name so synth stops with it.
+func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps) (*GoFunction, error) {
+	cfg := props.Config
+	code, err := lambdabuild.Code(props.Package, cfg.LambdaArch)
+	if err != nil {
+		return nil, err
+	}
+	if props.OutsideVpcReason == "" || props.NoDlqReason == "" {
+		return nil, fmt.Errorf("function %s: OutsideVpcReason and NoDlqReason are required", id)
+	}
+	c := constructs.NewConstruct(scope, &id)
+	f := &GoFunction{Construct: c}
+	f.LogGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
+		EncryptionKey: props.LakeKey,
+		Retention:     retention(cfg.LogRetentionDays),
+		RemovalPolicy: removalPolicy(cfg),
+	})
+	f.Policy = awsiam.NewManagedPolicy(c, jsii.String("Policy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("Permissions of the " + id + " function"),
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("WriteOwnLogs"),
+			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+			Resources: &[]*string{f.LogGroup.LogGroupArn()},
+		})},
+	})
+	f.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		Description:     jsii.String("Execution role of the " + id + " function"),
+		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{f.Policy},
+	})
+	memory := props.MemoryMB
+	if memory == 0 {
+		memory = 256
+	}
+	timeout := props.Timeout
+	if timeout == nil {
+		timeout = awscdk.Duration_Minutes(jsii.Number(1))
+	}
+	env := map[string]*string{}
+	for k, v := range props.Environment {
+		env[k] = jsii.String(v)
+	}
+	fnProps := &awslambda.FunctionProps{
+		Description:   jsii.String(props.Description),
+		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:  lambdabuild.Architecture(cfg.LambdaArch),
+		Handler:       jsii.String("bootstrap"),
+		Code:          code,
+		MemorySize:    jsii.Number(float64(memory)),
+		Timeout:       timeout,
+		Environment:   &env,
+		LogGroup:      f.LogGroup,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		// The role is final: grants would add inline policies next to Policy.
+		Role: f.Role.WithoutPolicyUpdates(nil),
+	}
+	if props.ReservedConcurrency > 0 {
+		fnProps.ReservedConcurrentExecutions = jsii.Number(float64(props.ReservedConcurrency))
+	}
+	f.Function = awslambda.NewFunction(c, jsii.String("Function"), fnProps)
+
+	reasons := []nagReason{
+		{"NIST.800.53.R5-LambdaInsideVPC", props.OutsideVpcReason},
+		{"HIPAA.Security-LambdaInsideVPC", props.OutsideVpcReason},
+		{"NIST.800.53.R5-LambdaDLQ", props.NoDlqReason},
+		{"HIPAA.Security-LambdaDLQ", props.NoDlqReason},
+	}
+	if props.ReservedConcurrency == 0 {
+		why := "No reserved concurrency by default: a new account has 10 concurrent executions in total and cannot reserve any. Set it per profile (e.g. -c transformReservedConcurrency=N) where the account allows."
+		reasons = append(reasons, nagReason{"NIST.800.53.R5-LambdaConcurrency", why}, nagReason{"HIPAA.Security-LambdaConcurrency", why})
+	}
+	suppress(f.Function, reasons)
+	return f, nil
+}

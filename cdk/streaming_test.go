@@ -1,0 +1,223 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+
+	"github.com/refdatalake/datalake/internal/schema"
+)
+
+func importOf(pattern string) assertions.Matcher {
+	return obj(map[string]any{"Fn::ImportValue": assertions.Match_StringLikeRegexp(jsiiStr(pattern))})
+}
+
+func TestStreamPerProfile(t *testing.T) {
+	check(t, "sandbox: provisioned, 1 shard, 24 h, KMS with the lake key", func() {
+		profileTemplate(t, sandbox, "Streaming").HasResourceProperties(jsiiStr("AWS::Kinesis::Stream"), obj(map[string]any{
+			"ShardCount":           1,
+			"StreamModeDetails":    map[string]any{"StreamMode": "PROVISIONED"},
+			"RetentionPeriodHours": 24,
+			"StreamEncryption":     map[string]any{"EncryptionType": "KMS", "KeyId": importOf("LakeKey")},
+		}))
+	})
+	check(t, "prod: on demand, 7 days, no shard count", func() {
+		profileTemplate(t, prod, "Streaming").HasResourceProperties(jsiiStr("AWS::Kinesis::Stream"), obj(map[string]any{
+			"ShardCount":           assertions.Match_Absent(),
+			"StreamModeDetails":    map[string]any{"StreamMode": "ON_DEMAND"},
+			"RetentionPeriodHours": 168,
+		}))
+	})
+}
+
+func TestTransformFunction(t *testing.T) {
+	for _, c := range []struct {
+		ctx  map[string]any
+		arch string
+	}{{sandbox, "arm64"}, {local, map[string]string{"arm64": "arm64", "amd64": "x86_64"}[runtime.GOARCH]}} {
+		tpl := profileTemplate(t, c.ctx, "Streaming")
+		check(t, fmt.Sprint(c.ctx, " Go bootstrap on provided.al2023 for ", c.arch), func() {
+			tpl.HasResourceProperties(jsiiStr("AWS::Lambda::Function"), obj(map[string]any{
+				"Runtime": "provided.al2023", "Handler": "bootstrap", "Architectures": []any{c.arch},
+				"LoggingConfig": obj(map[string]any{"LogFormat": "JSON", "LogGroup": obj(map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsiiStr("^TransformLogGroup"))})}),
+			}))
+		})
+		check(t, "its log group is encrypted with the lake key", func() {
+			tpl.HasResourceProperties(jsiiStr("AWS::Logs::LogGroup"), obj(map[string]any{"KmsKeyId": importOf("LakeKey")}))
+		})
+	}
+}
+
+func TestFirehoseDelivery(t *testing.T) {
+	tpl := profileTemplate(t, sandbox, "Streaming")
+	var prefix strings.Builder
+	prefix.WriteString("telemetry/")
+	for _, k := range schema.PartitionKeys {
+		prefix.WriteString(k + "=!{partitionKeyFromLambda:" + k + "}/")
+	}
+	check(t, "stream source, Lambda processor, Parquet with the Glue table, event-time partitions", func() {
+		tpl.HasResourceProperties(jsiiStr("AWS::KinesisFirehose::DeliveryStream"), obj(map[string]any{
+			"DeliveryStreamType":               "KinesisStreamAsSource",
+			"KinesisStreamSourceConfiguration": obj(map[string]any{"KinesisStreamARN": obj(map[string]any{"Fn::GetAtt": arr(assertions.Match_StringLikeRegexp(jsiiStr("^TelemetryStream")))})}),
+			"ExtendedS3DestinationConfiguration": obj(map[string]any{
+				"BucketARN":                        importOf("RawBucket"),
+				"Prefix":                           prefix.String(),
+				"ErrorOutputPrefix":                assertions.Match_StringLikeRegexp(jsiiStr(`^errors/telemetry/!\{firehose:error-output-type\}/`)),
+				"BufferingHints":                   map[string]any{"IntervalInSeconds": 300, "SizeInMBs": 64},
+				"EncryptionConfiguration":          map[string]any{"KMSEncryptionConfig": map[string]any{"AWSKMSKeyARN": importOf("LakeKey")}},
+				"CloudWatchLoggingOptions":         obj(map[string]any{"Enabled": true}),
+				"DynamicPartitioningConfiguration": obj(map[string]any{"Enabled": true}),
+				"ProcessingConfiguration": obj(map[string]any{"Enabled": true, "Processors": []any{obj(map[string]any{"Type": "Lambda",
+					"Parameters": arr(
+						map[string]any{"ParameterName": "LambdaArn", "ParameterValue": obj(map[string]any{"Fn::GetAtt": arr(assertions.Match_StringLikeRegexp(jsiiStr("^TransformFunction")))})},
+						map[string]any{"ParameterName": "BufferSizeInMBs", "ParameterValue": TransformBatchMB},
+					)})}}),
+				"DataFormatConversionConfiguration": obj(map[string]any{
+					"Enabled":                   true,
+					"InputFormatConfiguration":  map[string]any{"Deserializer": map[string]any{"HiveJsonSerDe": map[string]any{}}},
+					"OutputFormatConfiguration": map[string]any{"Serializer": map[string]any{"ParquetSerDe": map[string]any{"Compression": "SNAPPY"}}},
+					"SchemaConfiguration":       obj(map[string]any{"TableName": importOf("RawTelemetryTable"), "DatabaseName": importOf("LakeDatabase")}),
+				}),
+			}),
+		}))
+	})
+	check(t, "local flushes every minute", func() {
+		profileTemplate(t, local, "Streaming").HasResourceProperties(jsiiStr("AWS::KinesisFirehose::DeliveryStream"), obj(map[string]any{
+			"ExtendedS3DestinationConfiguration": obj(map[string]any{"BufferingHints": map[string]any{"IntervalInSeconds": 60, "SizeInMBs": 64}}),
+		}))
+	})
+	check(t, "delivery role trusts Firehose of this account only, through a managed policy", func() {
+		tpl.HasResourceProperties(jsiiStr("AWS::IAM::Role"), obj(map[string]any{
+			"AssumeRolePolicyDocument": obj(map[string]any{"Statement": arr(obj(map[string]any{
+				"Principal": map[string]any{"Service": "firehose.amazonaws.com"},
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}}},
+			}))}),
+			"ManagedPolicyArns": []any{obj(map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsiiStr("^DeliveryPolicy"))})},
+		}))
+	})
+	check(t, "Firehose writes only telemetry/ and errors/", func() {
+		tpl.HasResourceProperties(jsiiStr("AWS::IAM::ManagedPolicy"), obj(map[string]any{"PolicyDocument": obj(map[string]any{"Statement": arr(obj(map[string]any{
+			"Sid":    "WriteTelemetryAndErrors",
+			"Action": []any{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"},
+			"Resource": []any{
+				obj(map[string]any{"Fn::Join": arr(arr(importOf("RawBucket"), "/errors/*"))}),
+				obj(map[string]any{"Fn::Join": arr(arr(importOf("RawBucket"), "/telemetry/*"))}),
+			},
+		}))})}))
+	})
+}
+
+func TestRawTelemetryTableFollowsTheSchema(t *testing.T) {
+	tpl := synth(t, sandbox).templates["Catalog"]
+	tables := resourcesOfType(tpl, "AWS::Glue::Table")
+	if len(tables) != 1 {
+		t.Fatalf("%d tables", len(tables))
+	}
+	for _, table := range tables {
+		input := table["Properties"].(map[string]any)["TableInput"].(map[string]any)
+		cols := input["StorageDescriptor"].(map[string]any)["Columns"].([]any)
+		if len(cols) != len(schema.Telemetry.Fields) {
+			t.Fatalf("%d columns, schema has %d", len(cols), len(schema.Telemetry.Fields))
+		}
+		for i, f := range schema.Telemetry.Fields {
+			col := cols[i].(map[string]any)
+			if col["Name"] != f.Name || col["Type"] != string(f.Type) || col["Comment"] != f.Comment {
+				t.Errorf("column %d = %v, schema says %s %s", i, col, f.Name, f.Type)
+			}
+		}
+		parts := input["PartitionKeys"].([]any)
+		params := input["Parameters"].(map[string]any)
+		if params["projection.enabled"] != "true" || input["Name"] != RawTelemetryTableName {
+			t.Errorf("projection not enabled or wrong name: %v", input["Name"])
+		}
+		for i, k := range schema.PartitionKeys {
+			if parts[i].(map[string]any)["Name"] != k || params["projection."+k+".type"] != "integer" {
+				t.Errorf("partition %d: %v, projection type %v", i, parts[i], params["projection."+k+".type"])
+			}
+		}
+		if params["projection.year.range"] != fmt.Sprintf("%d,%d", schema.EarliestTime.Year(), schema.LatestTime.Year()-1) {
+			t.Errorf("year range %v does not follow the schema's time bounds", params["projection.year.range"])
+		}
+	}
+	check(t, "Parquet under raw telemetry/", func() {
+		profileTemplate(t, sandbox, "Catalog").HasResourceProperties(jsiiStr("AWS::Glue::Table"), obj(map[string]any{"TableInput": obj(map[string]any{
+			"StorageDescriptor": obj(map[string]any{
+				"Location":  obj(map[string]any{"Fn::Join": arr(arr("s3://", importOf("RawBucket"), "/telemetry/"))}),
+				"SerdeInfo": map[string]any{"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+			}),
+		})}))
+	})
+}
+
+func TestAlarmsReachTheEncryptedTopic(t *testing.T) {
+	tpl := profileTemplate(t, sandbox, "Streaming")
+	check(t, "topic encrypted with the lake key", func() {
+		tpl.HasResourceProperties(jsiiStr("AWS::SNS::Topic"), obj(map[string]any{"KmsMasterKeyId": importOf("LakeKey")}))
+	})
+	toTopic := obj(map[string]any{"AlarmActions": []any{obj(map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsiiStr("^AlarmTopic"))})}})
+	for _, metric := range []string{"GetRecords.IteratorAgeMilliseconds", "DeliveryToS3.DataFreshness", "ExecuteProcessing.Success",
+		"FailedConversion.Records", "Errors", "Throttles"} {
+		check(t, metric+" alarm", func() {
+			tpl.HasResourceProperties(jsiiStr("AWS::CloudWatch::Alarm"), obj(map[string]any{"MetricName": metric}))
+		})
+	}
+	check(t, "every alarm notifies the topic", func() {
+		tpl.ResourceCountIs(jsiiStr("AWS::CloudWatch::Alarm"), jsiiNum(6))
+		tpl.AllResourcesProperties(jsiiStr("AWS::CloudWatch::Alarm"), toTopic)
+	})
+	check(t, "CloudWatch may use the lake key for encrypted topics", func() {
+		profileTemplate(t, sandbox, "Storage").HasResourceProperties(jsiiStr("AWS::KMS::Key"), obj(map[string]any{"KeyPolicy": obj(map[string]any{"Statement": arr(obj(map[string]any{
+			"Sid": "AllowCloudWatchAlarmsToEncryptedTopics", "Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+		}))})}))
+	})
+}
+
+// No IAM policy in any stack grants a wildcard action, or any action on "*".
+// Key policies are excluded: there "*" means the key itself.
+func TestNoWildcardsInIamPolicies(t *testing.T) {
+	for _, ctx := range []map[string]any{sandbox, prod, local} {
+		for stack, tpl := range synth(t, ctx).templates {
+			for id, raw := range tpl["Resources"].(map[string]any) {
+				res := raw.(map[string]any)
+				props, _ := res["Properties"].(map[string]any)
+				var docs []any
+				switch res["Type"] {
+				case "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy":
+					docs = append(docs, props["PolicyDocument"])
+				case "AWS::IAM::Role":
+					for _, p := range asSlice(props["Policies"]) {
+						docs = append(docs, p.(map[string]any)["PolicyDocument"])
+					}
+				}
+				for _, d := range docs {
+					for _, st := range asSlice(d.(map[string]any)["Statement"]) {
+						s := st.(map[string]any)
+						for _, a := range asSlice(s["Action"]) {
+							if as, _ := a.(string); as == "*" || strings.HasSuffix(as, ":*") {
+								t.Errorf("%s %s/%s: wildcard action %q", ctx["profile"], stack, id, as)
+							}
+						}
+						for _, r := range asSlice(s["Resource"]) {
+							if r == "*" {
+								t.Errorf("%s %s/%s: statement %v on resource *", ctx["profile"], stack, id, s["Sid"])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func asSlice(v any) []any {
+	switch x := v.(type) {
+	case []any:
+		return x
+	case nil:
+		return nil
+	}
+	return []any{v}
+}
