@@ -15,6 +15,8 @@ PROFILE  ?= sandbox
 PROFILES := sandbox prod local
 # Extra arguments for cdk deploy/diff/destroy, e.g. CDK_ARGS="-c allowDestroy=true".
 CDK_ARGS ?=
+# Which stacks deploy/diff/destroy act on: every one, or e.g. STACKS=Streaming.
+STACKS   ?= --all
 
 VENV     := $(CURDIR)/.venv
 NODE_BIN := $(CURDIR)/node_modules/.bin
@@ -31,7 +33,9 @@ NODE_STAMP := node_modules/.install-stamp
 VENV_STAMP := $(VENV)/.install-stamp
 GO_STAMP   := .build/go-mod-stamp
 
-.PHONY: help deps synth synth-all test test-go lint-templates lint-asl test-glue deploy diff destroy bootstrap clean
+FUZZTIME ?= 60s
+
+.PHONY: help deps synth synth-all test test-go lint-templates lint-asl test-glue bench fuzz deploy diff destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -86,17 +90,24 @@ lint-asl: deps
 test-glue: deps
 	@if ls glue/tests/test_*.py >/dev/null 2>&1; then pytest -q glue/tests; else echo "pytest: no Glue jobs yet"; fi
 
+bench: deps ## transform Lambda benchmarks (MB/s, records/s, allocs/record) and cold init under the RIE
+	bash scripts/bench/transform.sh
+	bash scripts/bench/coldstart.sh
+
+fuzz: deps ## fuzz the transform Lambda for FUZZTIME (default 60s)
+	go test -run '^$$' -fuzz FuzzTransform -fuzztime $(FUZZTIME) ./lambdas/transform
+
 bootstrap: deps ## cdk bootstrap the account/region of your AWS credentials
 	$(CDK) bootstrap -c profile=$(PROFILE) $(CDK_ARGS)
 
 deploy: deps ## deploy every stack of PROFILE with your AWS credentials
-	$(CDK) deploy --all -c profile=$(PROFILE) $(CDK_ARGS)
+	$(CDK) deploy $(STACKS) -c profile=$(PROFILE) $(CDK_ARGS)
 
 diff: deps ## compare PROFILE's templates with what is deployed
-	$(CDK) diff --all -c profile=$(PROFILE) $(CDK_ARGS)
+	$(CDK) diff $(STACKS) -c profile=$(PROFILE) $(CDK_ARGS)
 
 destroy: deps ## delete PROFILE's stacks (RETAIN resources stay unless allowDestroy)
-	$(CDK) destroy --all -c profile=$(PROFILE) $(CDK_ARGS)
+	$(CDK) destroy $(STACKS) -c profile=$(PROFILE) $(CDK_ARGS)
 
 clean: ## remove synthesized templates, built bootstraps and installed tools
 	rm -rf cdk.out .build node_modules $(VENV)
