@@ -1,0 +1,238 @@
+"""Raw telemetry -> curated telemetry plus quarantined rows.
+
+Every input row ends up in exactly one of the two outputs: a row that breaks
+the schema, or that duplicates another reading, goes to quarantine with a
+reason, never silently away. ``curate`` is a pure DataFrame transform; the
+Glue entry point does the reading (with job bookmarks) and the writing.
+
+Rules, in order:
+
+1. Clean: strings lose leading/trailing whitespace (any ``\\s``, not only
+   spaces); an optional string left empty becomes null. Checks run on the
+   cleaned values, so " ok " is a valid status.
+2. Validate against schema.TELEMETRY. ``reason`` lists every problem of the
+   row, in schema field order, joined by "; " (at most one problem per field),
+   e.g. "device_id null; temperature_c out of range [-60, 150]".
+3. Deduplicate valid rows on (device_id, ts). The winner has the most severe
+   status (fault > warn > maintenance > ok: a twin must never hide a fault),
+   then the most non-null measurements, then the smallest values column by
+   column, nulls last. Ordering on every column makes the winner depend only
+   on the rows, not on how Spark split them.
+   Losers are quarantined with reason DUPLICATE_REASON. Duplicates are only
+   seen within one run's input: with job bookmarks, a copy that arrives after
+   its twin was curated is not caught.
+4. Join device metadata (left join: a device without metadata keeps its
+   rows, with null metadata columns). The reading's ``site`` wins; the
+   registry's fills it when the reading has none and is kept as
+   ``registered_site``.
+5. Derive date, hour, temperature_f and the output partitions year/month/day
+   (zero-padded strings) from ts in UTC, whatever the session time zone.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from lake_jobs import schema
+
+DUPLICATE_REASON = "duplicate of (device_id, ts): another reading was kept"
+REASON_SEPARATOR = "; "
+
+DEVICE_COLUMNS = ("device_id", "site", "model", "install_date", "location", "lat", "lon")
+
+OUTPUT_PARTITIONS = ("year", "month", "day")
+
+CURATED_COLUMNS = (
+    "device_id", "ts", "date", "hour",
+    "temperature_c", "temperature_f", "humidity_pct", "vibration_mm_s", "pressure_kpa", "battery_v",
+    "status", "site", "firmware", schema.EXTRAS_COLUMN,
+    "registered_site", "model", "install_date", "location", "lat", "lon",
+    *OUTPUT_PARTITIONS,
+)
+
+QUARANTINE_EXTRA_COLUMNS = ("reason", "run_id", "quarantined_at")
+
+# Higher wins a (device_id, ts) tie: a fault must not be dropped in favour of an "ok" twin.
+_STATUS_SEVERITY = {"fault": 3, "warn": 2, "maintenance": 1, "ok": 0}
+
+_SECONDS_PER_DAY = 86400
+_SECONDS_PER_HOUR = 3600
+
+
+def _fmt(x: float) -> str:
+    """Format a bound as Go's %g does for these values: -60, 150, 0.5."""
+    return f"{x:g}"
+
+
+def _clean(f: schema.Field) -> Column:
+    """The cleaned value of field ``f``, named ``f.name``, read from the raw column of that name."""
+    c = F.col(f.name)
+    if f.type != schema.STRING or f.name == schema.EXTRAS_COLUMN:
+        # extras is a JSON document written by the transform Lambda: keep it byte for byte.
+        return c
+    # F.trim strips only spaces; tabs and newlines from CSV producers must go too.
+    trimmed = F.regexp_replace(c, r"^\s+|\s+$", "")
+    if f.required:
+        # Blank stays "" so that the check can report "empty" rather than "null".
+        return trimmed.alias(f.name)
+    return F.when(trimmed == "", F.lit(None)).otherwise(trimmed).alias(f.name)
+
+
+def _problem(f: schema.Field) -> Column:
+    """The problem with the cleaned value of field ``f`` as a string, or null when it is valid."""
+    c = F.col(f.name)
+    rule = F.when(c.isNull(), F.lit(f"{f.name} null") if f.required else F.lit(None))
+    if f.type == schema.STRING:
+        if f.required:
+            rule = rule.when(c == "", F.lit(f"{f.name} empty"))
+        rule = rule.when(F.octet_length(c) > f.byte_limit, F.lit(f"{f.name} longer than {f.byte_limit} bytes"))
+        if f.enum:
+            rule = rule.when(~c.isin(*f.enum), F.lit(f"{f.name} not in enum [{', '.join(f.enum)}]"))
+        if f.name == "device_id":
+            rule = rule.when(~c.rlike(schema.DEVICE_ID_PATTERN), F.lit("device_id has bytes outside [A-Za-z0-9_-]"))
+    elif f.type == schema.DOUBLE:
+        # NaN first: Spark orders NaN above every number, so the range test alone would misreport it.
+        rule = rule.when(F.isnan(c), F.lit(f"{f.name} NaN"))
+        rule = rule.when(
+            (c < F.lit(f.min)) | (c > F.lit(f.max)),
+            F.lit(f"{f.name} out of range [{_fmt(f.min)}, {_fmt(f.max)}]"),
+        )
+    elif f.type == schema.TIMESTAMP:
+        earliest, latest = schema.EARLIEST_TIME, schema.LATEST_TIME
+        # Compared as epoch seconds, so the session time zone cannot move the bounds.
+        secs = F.unix_seconds(c)
+        rule = rule.when(
+            (secs < F.lit(int(earliest.timestamp()))) | (secs >= F.lit(int(latest.timestamp()))),
+            F.lit(f"{f.name} out of range [{earliest:%Y-%m-%d}, {latest:%Y-%m-%d})"),
+        )
+    return rule
+
+
+def problems(fields: tuple[schema.Field, ...] = schema.TELEMETRY) -> Column:
+    """Every problem of a cleaned row joined by REASON_SEPARATOR, or null for a valid row."""
+    joined = F.concat_ws(REASON_SEPARATOR, *[_problem(f) for f in fields])
+    return F.when(joined == "", F.lit(None)).otherwise(joined)
+
+
+def _require_columns(df: DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what} lacks column(s) {', '.join(missing)}; it has {', '.join(df.columns)}")
+
+
+def prepare_devices(devices: DataFrame) -> DataFrame:
+    """Device metadata (CSV strings) -> one typed row per device_id.
+
+    Strings are trimmed (blank -> null), install_date parses as yyyy-MM-dd,
+    lat/lon as doubles; a value that does not parse or is off the globe becomes
+    null instead of failing the run. Rows without a device_id are dropped: they
+    can never join. When a device_id appears more than once, the latest
+    install_date wins (a re-installation), then the smallest other values, so
+    the join can never multiply telemetry rows.
+    """
+    _require_columns(devices, DEVICE_COLUMNS, "device metadata")
+
+    def text(name: str) -> Column:
+        trimmed = F.regexp_replace(F.col(name).cast("string"), r"^\s+|\s+$", "")
+        return F.when(trimmed == "", F.lit(None)).otherwise(trimmed)
+
+    def number(name: str, bound: float) -> Column:
+        value = F.expr(f"try_cast({name} AS double)")
+        return F.when(F.abs(value) <= bound, value)
+
+    typed = devices.select(
+        text("device_id").alias("device_id"),
+        text("site").alias("registered_site"),
+        text("model").alias("model"),
+        F.expr("try_cast(trim(install_date) AS date)").alias("install_date"),
+        text("location").alias("location"),
+        number("lat", 90.0).alias("lat"),
+        number("lon", 180.0).alias("lon"),
+    ).where(F.col("device_id").isNotNull())
+    order = Window.partitionBy("device_id").orderBy(
+        F.col("install_date").desc_nulls_last(),
+        *[F.col(c).asc_nulls_last() for c in ("model", "registered_site", "location", "lat", "lon")],
+    )
+    return typed.withColumn("_rank", F.row_number().over(order)).where("_rank = 1").drop("_rank")
+
+
+def _dedupe_order(valid: Column) -> Window:
+    """Rank (device_id, ts) twins, winner first; ``valid`` keeps invalid rows in groups of their own."""
+    measurements = [F.col(c) for c in schema.DOUBLE_COLUMNS]
+    completeness = reduce(lambda a, b: a + b, [m.isNotNull().cast("int") for m in measurements])
+    severity = F.coalesce(
+        *[F.when(F.col("status") == s, F.lit(rank)) for s, rank in _STATUS_SEVERITY.items()], F.lit(-1)
+    )
+    tiebreak = [F.col(f.name).asc_nulls_last() for f in schema.TELEMETRY if f.name not in ("device_id", "ts")]
+    return Window.partitionBy("device_id", "ts", valid).orderBy(severity.desc(), completeness.desc(), *tiebreak)
+
+
+def _derive(df: DataFrame) -> DataFrame:
+    """Add date, hour, temperature_f and year/month/day from ts in UTC.
+
+    Everything is computed from epoch seconds because date(), hour() and
+    date_format() follow the session time zone, and a partition must not move
+    with a cluster setting.
+    """
+    secs = F.unix_seconds(F.col("ts"))
+    date = F.date_from_unix_date(F.floor(secs / _SECONDS_PER_DAY).cast("int"))
+    return (
+        df.withColumn("date", date)
+        .withColumn("hour", F.pmod(F.floor(secs / _SECONDS_PER_HOUR), F.lit(24)).cast("int"))
+        .withColumn("temperature_f", F.col("temperature_c") * 9.0 / 5.0 + 32.0)
+        .withColumn("year", F.lpad(F.year("date").cast("string"), 4, "0"))
+        .withColumn("month", F.lpad(F.month("date").cast("string"), 2, "0"))
+        .withColumn("day", F.lpad(F.dayofmonth("date").cast("string"), 2, "0"))
+    )
+
+
+def curate(raw: DataFrame, devices: DataFrame, run_id: str = "local") -> tuple[DataFrame, DataFrame]:
+    """Split raw telemetry into (curated, quarantine).
+
+    ``raw`` has the columns of schema.TELEMETRY plus the raw partition columns
+    schema.PARTITION_KEYS (as the catalog table returns them); ``devices`` has
+    DEVICE_COLUMNS as strings, as read from the devices CSV.
+
+    ``curated`` has CURATED_COLUMNS, one row per (device_id, ts), ready to be
+    written partitioned by OUTPUT_PARTITIONS. ``quarantine`` has the raw
+    columns exactly as they were read (uncleaned, including the source
+    partition columns, so the raw object can be found) plus ``reason``,
+    ``run_id`` and ``quarantined_at``.
+
+    Both outputs come from one validated and ranked DataFrame, which is
+    persisted (memory and disk), so ``raw`` is read once for both writes.
+    """
+    _require_columns(raw, schema.COLUMNS + schema.PARTITION_KEYS, "raw telemetry")
+    raw_columns = [*schema.COLUMNS, *schema.PARTITION_KEYS]
+    # The raw values travel as one struct for quarantine. One alias per raw column
+    # instead would make Catalyst's constraint propagation grow exponentially
+    # with the size of the reason expression.
+    checked = raw.select(
+        *[_clean(f) for f in schema.TELEMETRY],
+        F.struct(*raw_columns).alias("_raw"),
+    ).withColumn("reason", problems())
+
+    # Valid rows rank among their (device_id, ts) twins; invalid rows rank apart and never win.
+    valid = F.col("reason").isNull()
+    staged = checked.withColumn("_rank", F.row_number().over(_dedupe_order(valid)))
+    # Both outputs filter the same staged rows: persisted, writing them validates and ranks once.
+    staged = staged.persist(StorageLevel.MEMORY_AND_DISK)
+
+    quarantine = staged.where(~valid | (F.col("_rank") > 1)).select(
+        "_raw.*",
+        F.coalesce(F.col("reason"), F.lit(DUPLICATE_REASON)).alias("reason"),
+        F.lit(run_id).alias("run_id"),
+        F.current_timestamp().alias("quarantined_at"),
+    )
+
+    winners = staged.where(valid & (F.col("_rank") == 1)).select(*schema.COLUMNS)
+    meta = F.broadcast(prepare_devices(devices))
+    joined = winners.join(meta, on="device_id", how="left").withColumn(
+        "site", F.coalesce(F.col("site"), F.col("registered_site"))
+    )
+    curated = _derive(joined).select(*CURATED_COLUMNS)
+    return curated, quarantine
