@@ -159,10 +159,11 @@ func (f Field) CheckNumber(v float64) error {
 	return nil
 }
 
-// CheckTime reports why t is not a valid event time, or nil.
+// CheckTime reports why t is not a valid event time, or nil. The caller
+// names the field.
 func CheckTime(t time.Time) error {
 	if t.Before(EarliestTime) || !t.Before(LatestTime) {
-		return fmt.Errorf("ts: %s outside [%s, %s)", t.UTC().Format(time.RFC3339), EarliestTime.Format("2006-01-02"), LatestTime.Format("2006-01-02"))
+		return fmt.Errorf("%s outside [%s, %s)", t.UTC().Format(time.RFC3339), EarliestTime.Format("2006-01-02"), LatestTime.Format("2006-01-02"))
 	}
 	return nil
 }
