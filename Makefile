@@ -35,7 +35,10 @@ GO_STAMP   := .build/go-mod-stamp
 
 FUZZTIME ?= 60s
 
-.PHONY: help deps synth synth-all test test-go lint-templates lint-asl test-glue bench fuzz deploy diff destroy bootstrap clean
+# Flags for make local, e.g. LOCAL_ARGS="--count 1000 --malformed-fraction 0.1 --format csv --port 4566 -v"
+LOCAL_ARGS ?=
+
+.PHONY: help deps synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench fuzz deploy diff destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -71,7 +74,7 @@ synth-all: deps
 	  $(CDK) synth --quiet -c profile=$$p -o cdk.out/$$p; \
 	done
 
-test: deps test-go lint-templates lint-asl test-glue ## go vet + go test, cfn-lint over every profile, asl-validator, pytest
+test: deps test-go lint-templates lint-asl test-glue e2e ## go vet + go test, cfn-lint over every profile, asl-validator, pytest, local end-to-end
 	@echo "make test: all checks passed"
 
 test-go: deps
@@ -89,6 +92,18 @@ lint-asl: deps
 
 test-glue: deps
 	@if ls glue/tests/test_*.py >/dev/null 2>&1; then pytest -q glue/tests; else echo "pytest: no Glue jobs yet"; fi
+
+e2e: deps ## end-to-end test on a throwaway local emulator on 127.0.0.1 (about a minute, no AWS account)
+	go test -tags e2e -count=1 -timeout 20m -v -run TestLocalEndToEnd ./scripts/local
+
+local: deps ## run the lake on a local emulator: deploy, send telemetry, show what landed; leaves it running
+	go run ./scripts/local up $(LOCAL_ARGS)
+
+local-status: ## is the local emulator running, and where
+	go run ./scripts/local status
+
+local-down: ## stop the local emulator and everything it started
+	go run ./scripts/local down
 
 bench: deps ## transform Lambda benchmarks (MB/s, records/s, allocs/record) and cold init under the RIE
 	bash scripts/bench/transform.sh
@@ -109,5 +124,6 @@ diff: deps ## compare PROFILE's templates with what is deployed
 destroy: deps ## delete PROFILE's stacks (RETAIN resources stay unless allowDestroy)
 	$(CDK) destroy $(STACKS) -c profile=$(PROFILE) $(CDK_ARGS)
 
-clean: ## remove synthesized templates, built bootstraps and installed tools
+clean: ## stop a local emulator, remove synthesized templates, built bootstraps and installed tools
+	-@[ -f .build/local/emulator.json ] && go run ./scripts/local down
 	rm -rf cdk.out .build node_modules $(VENV)
