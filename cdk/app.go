@@ -11,6 +11,7 @@ type Lake struct {
 	Network   *NetworkStack
 	Catalog   *CatalogStack
 	Streaming *StreamingStack
+	Analytics *AnalyticsStack
 }
 
 // NewLake adds the lake's stacks to app, wired through typed props, with tags
@@ -52,6 +53,16 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		RawBucket:      lake.Storage.RawBucket,
 		Database:       lake.Catalog.Database,
 		TelemetryTable: lake.Catalog.RawTelemetryCfn,
+	})
+	if err != nil {
+		return nil, err
+	}
+	lake.Analytics, err = NewAnalyticsStack(app, "Analytics", &AnalyticsProps{
+		StackProps:      stackProps("analytics", "Athena workgroups with cost and encryption guardrails, named queries"),
+		Config:          cfg,
+		LakeKey:         lake.Storage.LakeKey,
+		AnalyticsBucket: lake.Storage.AnalyticsBucket,
+		Database:        lake.Catalog.Database,
 	})
 	if err != nil {
 		return nil, err

@@ -32,6 +32,10 @@ var localDrift = []struct {
 		"the freshness alarm allows the buffer interval plus 15 minutes"},
 	{`^Network/(Parameters/FlowLogsEnabled|Conditions|Resources/LakeVpcFlowLog\w+/Condition)$`,
 		"emulators reject AWS::EC2::FlowLog: locally it sits behind a parameter that defaults to false"},
+	{`^Analytics/(Parameters/NamedQueriesEnabled|Conditions|Resources/\w+Query/Condition)$`,
+		"emulators reject AWS::Athena::NamedQuery: locally they sit behind a parameter that defaults to false (the e2e test runs their SQL directly)"},
+	{`^Analytics/Resources/\w+Workgroup/Properties/RecursiveDeleteOption$`,
+		"with DESTROY, deleting the stack also deletes the workgroups' query history"},
 }
 
 func TestLocalProfileDoesNotDrift(t *testing.T) {

@@ -133,22 +133,9 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkProps)
 		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(n.FlowLogGroup, flowLogRole.WithoutPolicyUpdates(nil)),
 		TrafficType: awsec2.FlowLogTrafficType_ALL,
 	})
-	if cfg.Emulator {
-		// LocalStack-compatible emulators reject AWS::EC2::FlowLog and with it
-		// the whole stack. The resource stays in the template (the compliance
-		// packs and the local-vs-sandbox comparison still see it) behind a
-		// parameter that defaults to false, so the emulator skips it.
-		enabled := awscdk.NewCfnParameter(stack, jsii.String("FlowLogsEnabled"), &awscdk.CfnParameterProps{
-			Type:          jsii.String("String"),
-			AllowedValues: jsii.Strings("true", "false"),
-			Default:       jsii.String("false"),
-			Description:   jsii.String("Create the VPC flow log (emulators reject AWS::EC2::FlowLog)"),
-		})
-		when := awscdk.NewCfnCondition(stack, jsii.String("FlowLogsEnabledCondition"), &awscdk.CfnConditionProps{
-			Expression: awscdk.Fn_ConditionEquals(enabled.ValueAsString(), jsii.String("true")),
-		})
-		flowLog.Node().DefaultChild().(awscdk.CfnResource).CfnOptions().SetCondition(when)
-	}
+	// LocalStack-compatible emulators reject AWS::EC2::FlowLog.
+	skipOnEmulator(cfg, stack, "FlowLogsEnabled", "Create the VPC flow log (emulators reject AWS::EC2::FlowLog)",
+		flowLog.Node().DefaultChild().(awscdk.CfnResource))
 	return n
 }
 

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/refdatalake/datalake/internal/proctree"
+	"github.com/refdatalake/datalake/internal/queries"
 	"github.com/refdatalake/datalake/internal/schema"
 	"github.com/refdatalake/datalake/internal/telemetrygen"
 )
@@ -128,6 +129,7 @@ func TestLocalEndToEnd(t *testing.T) {
 		}
 	})
 	checkStacksComplete(t, ctx, target)
+	checkEveryStackListed(t, d.OutDir)
 	lake, err := outputs.Lake()
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +159,7 @@ func TestLocalEndToEnd(t *testing.T) {
 	checkRejected(t, ctx, target, reader, landing, sent.malformed)
 	checkBootstrapRan(t, bootstraps, d.OutDir)
 	checkAthena(t, ctx, target, lake.AnalyticsBucket, sent.valid)
+	checkNamedQueries(t, ctx, target, lake.AnalyticsBucket, sent.valid)
 	checkLoopbackOnly(t, emu)
 
 	ph.time("teardown", stop)
@@ -204,6 +207,38 @@ func stopOnce(t *testing.T, emu *Emulator, sampler *MemorySampler) func() {
 				t.Errorf("state folder %s still exists after teardown", emu.StateDir)
 			}
 		})
+	}
+}
+
+// checkEveryStackListed fails when the app has a stack the harness does not
+// know, so a new stack cannot slip past checkStacksComplete.
+func checkEveryStackListed(t *testing.T, cdkOut string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(cdkOut, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Artifacts map[string]struct {
+			Type       string `json:"type"`
+			Properties struct {
+				StackName string `json:"stackName"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	var inApp []string
+	for _, a := range manifest.Artifacts {
+		if a.Type == "aws:cloudformation:stack" {
+			inApp = append(inApp, a.Properties.StackName)
+		}
+	}
+	slices.Sort(inApp)
+	listed := slices.Sorted(slices.Values(Stacks))
+	if !slices.Equal(inApp, listed) {
+		t.Fatalf("the app's stacks %v differ from the harness's list %v (scripts/local/target.go)", inApp, listed)
 	}
 }
 
@@ -565,6 +600,53 @@ func checkAthena(t *testing.T, ctx context.Context, target Target, bucket string
 		t.Errorf("athena counts per partition:\n got  %s\n want %s", g, w)
 	}
 	t.Logf("athena: %d partitions, counts match (%s)", len(got), res.Elapsed.Round(time.Millisecond))
+}
+
+// checkNamedQueries runs every named query of internal/queries through the
+// emulator's Athena (DuckDB underneath) on the Parquet this run delivered.
+// The emulator rejects AWS::Athena::NamedQuery, so the SQL is run directly:
+// what is checked is that Athena-compatible SQL also runs here and computes
+// what the data says.
+func checkNamedQueries(t *testing.T, ctx context.Context, target Target, bucket string, valid []telemetrygen.Record) {
+	t.Helper()
+	qs, err := queries.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	march, devices := 0, map[string]bool{}
+	for _, r := range valid {
+		v := schema.PartitionValues(r.EventTime)
+		if v[0] == "2026" && v[1] == "03" {
+			march++
+		}
+		devices[r.PartitionKey] = true
+	}
+	for _, q := range qs {
+		res, err := Query(ctx, target, bucket, q.SQL, 2*time.Minute)
+		if err != nil {
+			t.Errorf("named query %s: %v", q.Name, err)
+			continue
+		}
+		switch q.Name {
+		case "hourly_device_aggregates":
+			sum := 0
+			for _, row := range res.Rows {
+				n, err := strconv.Atoi(row[5])
+				if err != nil {
+					t.Fatalf("%s row %v: readings %q", q.Name, row, row[5])
+				}
+				sum += n
+			}
+			if sum != march {
+				t.Errorf("%s: %d readings in 2026-03, sent %d", q.Name, sum, march)
+			}
+		case "data_freshness":
+			if len(res.Rows) != len(devices) {
+				t.Errorf("%s: %d devices, sent readings of %d", q.Name, len(res.Rows), len(devices))
+			}
+		}
+		t.Logf("named query %-26s %3d rows (%s)", q.Name, len(res.Rows), res.Elapsed.Round(time.Millisecond))
+	}
 }
 
 func partitionCounts(m map[Partition]int) map[string]int {

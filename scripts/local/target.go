@@ -19,6 +19,7 @@ const (
 	stackNetwork   = "datalake-local-network"
 	stackCatalog   = "datalake-local-catalog"
 	stackStreaming = "datalake-local-streaming"
+	stackAnalytics = "datalake-local-analytics"
 	glueDatabase   = "datalake_local"
 	rawTable       = "raw_telemetry"
 	// account is the account id LocalStack-compatible emulators report for
@@ -29,7 +30,7 @@ const (
 )
 
 // Stacks are every stack of the local profile, in deploy order.
-var Stacks = []string{stackStorage, stackNetwork, stackCatalog, stackStreaming}
+var Stacks = []string{stackStorage, stackNetwork, stackCatalog, stackStreaming, stackAnalytics}
 
 // Target is the LocalStack-compatible endpoint the harness works against:
 // an emulator it started, or one the user named with AWS_ENDPOINT_URL.

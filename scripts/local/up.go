@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/refdatalake/datalake/internal/queries"
 	"github.com/refdatalake/datalake/internal/telemetrygen"
 )
 
@@ -286,16 +287,32 @@ func printTransformLogs(ctx context.Context, out io.Writer, t Target) {
 	}
 }
 
-// printAthena runs one query through the target's Athena and shows what
-// happened; an emulator without Athena is reported, not fatal.
+// printAthena runs the named query data_freshness (internal/queries) through
+// the target's Athena and shows its result; an emulator without Athena is
+// reported, not fatal.
 func printAthena(ctx context.Context, out io.Writer, t Target, analyticsBucket string) {
-	sql := "SELECT count(*) FROM " + rawTable
-	res, err := Query(ctx, t, analyticsBucket, sql, time.Minute)
+	const name = "data_freshness"
+	qs, err := queries.All()
 	if err != nil {
-		fmt.Fprintf(out, "athena: %s: not available here: %v\n", sql, oneLine(err))
+		fmt.Fprintf(out, "athena: %v\n", err)
 		return
 	}
-	fmt.Fprintf(out, "athena: %s -> %v (%s)\n", sql, res.Rows, res.Elapsed.Round(time.Millisecond))
+	for _, q := range qs {
+		if q.Name != name {
+			continue
+		}
+		res, err := Query(ctx, t, analyticsBucket, q.SQL, time.Minute)
+		if err != nil {
+			fmt.Fprintf(out, "athena: named query %s: not available here: %v\n", name, oneLine(err))
+			return
+		}
+		fmt.Fprintf(out, "athena: named query %s (%s): %v\n", name, res.Elapsed.Round(time.Millisecond), res.Columns)
+		for _, row := range res.Rows {
+			fmt.Fprintf(out, "  %v\n", row)
+		}
+		return
+	}
+	fmt.Fprintf(out, "athena: no named query %s in internal/queries\n", name)
 }
 
 // logHint says where the emulator's log is.

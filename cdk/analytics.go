@@ -1,0 +1,110 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsathena"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsglue"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/refdatalake/datalake/internal/queries"
+)
+
+// AnalyticsProps configures the Analytics stack.
+type AnalyticsProps struct {
+	awscdk.StackProps
+	Config          Config
+	LakeKey         awskms.IKey
+	AnalyticsBucket awss3.IBucket
+	Database        awsglue.IDatabase
+}
+
+// AnalyticsStack owns the Athena workgroups and the named queries.
+type AnalyticsStack struct {
+	awscdk.Stack
+	// Workgroups by name: "analysts" for people, "ml" for pipelines.
+	Workgroups map[string]awsathena.CfnWorkGroup
+}
+
+// Workgroup names. People and pipelines get separate ones so their costs,
+// limits and query history stay apart.
+var workgroupNames = []string{"analysts", "ml"}
+
+// NewAnalyticsStack creates the guarded workgroups and publishes every query
+// of internal/queries as a named query in the analysts workgroup.
+func NewAnalyticsStack(scope constructs.Construct, id string, props *AnalyticsProps) (*AnalyticsStack, error) {
+	cfg := props.Config
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	a := &AnalyticsStack{Stack: stack, Workgroups: map[string]awsathena.CfnWorkGroup{}}
+	for _, name := range workgroupNames {
+		wgName := cfg.Project + "-" + cfg.Profile + "-" + name
+		a.Workgroups[name] = awsathena.NewCfnWorkGroup(stack, jsii.String(titleCase(name)+"Workgroup"), &awsathena.CfnWorkGroupProps{
+			Name:        jsii.String(wgName),
+			Description: jsii.String("Athena workgroup " + name + " of the " + cfg.Project + " lake (" + cfg.Profile + ")"),
+			State:       jsii.String("ENABLED"),
+			// Lets a destroy remove the workgroup with its query history.
+			RecursiveDeleteOption: jsii.Bool(cfg.AllowDestroy),
+			WorkGroupConfiguration: &awsathena.CfnWorkGroup_WorkGroupConfigurationProperty{
+				// Clients cannot override the result location, encryption or limit.
+				EnforceWorkGroupConfiguration:   jsii.Bool(true),
+				PublishCloudWatchMetricsEnabled: jsii.Bool(true),
+				// Athena bills $5 per TB scanned: a runaway query stops at this many bytes.
+				BytesScannedCutoffPerQuery: jsii.Number(float64(cfg.AthenaBytesScannedCutoffMB) * 1024 * 1024),
+				EngineVersion:              &awsathena.CfnWorkGroup_EngineVersionProperty{SelectedEngineVersion: jsii.String("Athena engine version 3")},
+				ResultConfiguration: &awsathena.CfnWorkGroup_ResultConfigurationProperty{
+					OutputLocation: jsii.String("s3://" + *props.AnalyticsBucket.BucketName() + "/" + AthenaResultsPrefix + name + "/"),
+					EncryptionConfiguration: &awsathena.CfnWorkGroup_EncryptionConfigurationProperty{
+						EncryptionOption: jsii.String("SSE_KMS"),
+						KmsKey:           props.LakeKey.KeyArn(),
+					},
+				},
+			},
+		})
+	}
+	qs, err := queries.All()
+	if err != nil {
+		return nil, err
+	}
+	var named []awscdk.CfnResource
+	for _, q := range qs {
+		nq := awsathena.NewCfnNamedQuery(stack, jsii.String(titleCase(q.Name)+"Query"), &awsathena.CfnNamedQueryProps{
+			Name:        jsii.String(q.Name),
+			Description: jsii.String(truncate(q.Description, 1024)),
+			Database:    props.Database.DatabaseName(),
+			QueryString: jsii.String(q.SQL),
+			WorkGroup:   a.Workgroups["analysts"].Ref(),
+		})
+		named = append(named, nq)
+	}
+	// Emulators reject AWS::Athena::NamedQuery; the end-to-end test runs the same SQL directly instead.
+	skipOnEmulator(cfg, stack, "NamedQueriesEnabled", "Create the named queries (emulators reject AWS::Athena::NamedQuery)", named...)
+	return a, nil
+}
+
+// titleCase turns "hourly_device_aggregates" into "HourlyDeviceAggregates" for logical IDs.
+func titleCase(s string) string {
+	out := make([]byte, 0, len(s))
+	up := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' || c == '-' {
+			up = true
+			continue
+		}
+		if up && c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up = false
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// skipOnEmulator puts resources behind a template parameter that defaults to
+// false, when the profile targets an emulator that rejects their types (and
+// with them the whole stack). The resources stay in the template, so the
+// compliance packs and the local-vs-sandbox comparison still see them; on AWS
+// profiles nothing changes.
+func skipOnEmulator(cfg Config, stack awscdk.Stack, parameterID, why string, resources ...awscdk.CfnResource) {
+	if !cfg.Emulator {
+		return
+	}
+	enabled := awscdk.NewCfnParameter(stack, jsii.String(parameterID), &awscdk.CfnParameterProps{
+		Type:          jsii.String("String"),
+		AllowedValues: jsii.Strings("true", "false"),
+		Default:       jsii.String("false"),
+		Description:   jsii.String(why),
+	})
+	when := awscdk.NewCfnCondition(stack, jsii.String(parameterID+"Condition"), &awscdk.CfnConditionProps{
+		Expression: awscdk.Fn_ConditionEquals(enabled.ValueAsString(), jsii.String("true")),
+	})
+	for _, r := range resources {
+		r.CfnOptions().SetCondition(when)
+	}
+}
