@@ -46,6 +46,15 @@ type transformer struct {
 	plan   *plan
 	log    *slog.Logger
 	budget int // bytes of response, see responseBudget
+
+	// Buffers reused from batch to batch: a Lambda process handles one
+	// invocation at a time, and the runtime has serialized a response before
+	// it asks for the next, so a batch's output may live in them until then.
+	// Reusing them keeps the garbage collector (and its write barriers) out
+	// of the hot loop.
+	arena []byte
+	out   []events.KinesisFirehoseResponseRecord
+	spans []span
 }
 
 func newTransformer(log *slog.Logger, budget int) *transformer {
@@ -66,8 +75,8 @@ type span struct{ start, end int }
 // one arena; its Data is a sub-slice of it, taken once the arena has stopped
 // growing.
 func (t *transformer) transform(recs []events.KinesisFirehoseEventRecord) events.KinesisFirehoseResponse {
-	out := make([]events.KinesisFirehoseResponseRecord, len(recs))
-	spans := make([]span, len(recs))
+	out := reuse(t.out, len(recs))
+	spans := reuse(t.spans, len(recs))
 	conv := newConverter(t.plan)
 	keys := partitionCache{}
 	failures := failureLog{log: t.log}
@@ -75,7 +84,10 @@ func (t *transformer) transform(recs []events.KinesisFirehoseEventRecord) events
 	size, inputBytes := baselineSize(recs)
 	// An output line is about its input plus the field names; a batch that
 	// needs more grows the arena once or twice.
-	arena := make([]byte, 0, inputBytes+len(recs)*(t.plan.fixedOutput+16))
+	arena := t.arena[:0]
+	if want := inputBytes + len(recs)*(t.plan.fixedOutput+16); cap(arena) < want {
+		arena = make([]byte, 0, want)
+	}
 
 	var dropped int
 	for i, r := range recs {
@@ -115,7 +127,18 @@ func (t *transformer) transform(recs []events.KinesisFirehoseEventRecord) events
 		}
 	}
 	failures.summary(len(recs), dropped)
+	t.arena, t.out, t.spans = arena, out, spans
 	return events.KinesisFirehoseResponse{Records: out}
+}
+
+// reuse returns buf resized to n zero values, reallocating only when it is too small.
+func reuse[T any](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return buf
 }
 
 // errBudget fails records that would push the response past the budget.
