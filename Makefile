@@ -41,7 +41,7 @@ LOCAL_ARGS ?=
 .PHONY: help deps synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench fuzz deploy diff destroy bootstrap clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 	@echo "  PROFILE=$(PROFILE) (one of: $(PROFILES)); CDK_ARGS passes -c overrides to deploy/diff/destroy"
 
 deps: $(NODE_STAMP) $(VENV_STAMP) $(GO_STAMP) ## install Node, Python and Go dependencies (skipped when up to date)
