@@ -13,7 +13,7 @@ benchtime=${BENCHTIME:-1s}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-go test -run '^$' -bench '^Benchmark(TransformCSV|TransformJSON|Floor)$' -benchmem \
+go test -run '^$' -bench '^Benchmark(TransformCSV|TransformJSON|ConvertOnlyCSV|Floor)$' -benchmem \
   -count "$count" -benchtime "$benchtime" ./lambdas/transform | tee "$out"
 
 echo
