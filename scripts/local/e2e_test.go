@@ -37,16 +37,16 @@ import (
 // and event times that cross a month and a year boundary, so partitioning
 // by event time is tested where it is easiest to get wrong.
 var e2eBatches = []Batch{
-	{
-		Count: 90, Devices: 5, Interval: 7 * time.Minute, Seed: 20260228,
+	{Count: 90, BatchSize: 30, Config: telemetrygen.Config{
+		Devices: 5, Interval: 7 * time.Minute, Seed: 20260228,
 		Start:           time.Date(2026, 2, 28, 22, 30, 0, 0, time.UTC),
-		AnomalyFraction: 0.02, MalformedFraction: 0.1, Format: telemetrygen.FormatJSON, BatchSize: 30,
-	},
-	{
-		Count: 80, Devices: 4, Interval: 9 * time.Minute, Seed: 20251231,
+		AnomalyFraction: 0.02, MalformedFraction: 0.1, Format: telemetrygen.FormatJSON,
+	}},
+	{Count: 80, BatchSize: 30, Config: telemetrygen.Config{
+		Devices: 4, Interval: 9 * time.Minute, Seed: 20251231,
 		Start:           time.Date(2025, 12, 31, 22, 40, 0, 0, time.UTC),
-		AnomalyFraction: 0.02, MalformedFraction: 0.1, Format: telemetrygen.FormatCSV, BatchSize: 30,
-	},
+		AnomalyFraction: 0.02, MalformedFraction: 0.1, Format: telemetrygen.FormatCSV,
+	}},
 }
 
 // phases records the wall time of each phase for the log.

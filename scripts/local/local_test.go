@@ -13,6 +13,8 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
+
+	"github.com/refdatalake/datalake/internal/telemetrygen"
 )
 
 func TestPartitionOf(t *testing.T) {
@@ -54,8 +56,8 @@ func TestParseSummary(t *testing.T) {
 }
 
 func TestBatchArgs(t *testing.T) {
-	b := Batch{Count: 5, Devices: 2, Start: time.Date(2026, 3, 7, 9, 0, 0, 0, time.UTC), Interval: 90 * time.Second,
-		Seed: -3, AnomalyFraction: 0.01, MalformedFraction: 0.25, Format: "csv", BatchSize: 2}
+	b := Batch{Count: 5, BatchSize: 2, Config: telemetrygen.Config{Devices: 2, Start: time.Date(2026, 3, 7, 9, 0, 0, 0, time.UTC),
+		Interval: 90 * time.Second, Seed: -3, AnomalyFraction: 0.01, MalformedFraction: 0.25, Format: "csv"}}
 	want := []string{"--stream", "s", "--count", "5", "--devices", "2", "--start", "2026-03-07T09:00:00Z", "--interval", "1m30s",
 		"--seed", "-3", "--anomaly-fraction", "0.01", "--malformed-fraction", "0.25", "--format", "csv", "--batch-size", "2"}
 	if got := b.args("s"); !slices.Equal(got, want) {

@@ -18,35 +18,20 @@ import (
 // is relied on) so the harness can regenerate exactly the records it sent
 // with internal/telemetrygen and know which are valid and when they happened.
 type Batch struct {
-	Count             int
-	Devices           int
-	Start             time.Time
-	Interval          time.Duration
-	Seed              int64
-	AnomalyFraction   float64
-	MalformedFraction float64
-	Format            telemetrygen.Format
+	// Config is what telemetrygen (and so the producer) generates from.
+	telemetrygen.Config
+	// Count is how many records the producer sends.
+	Count int
 	// BatchSize is the records per PutRecords call; 0 leaves the producer's
 	// default. It does not change the records, only how they are grouped.
 	BatchSize int
 }
 
-// Config is the generator configuration the producer builds from the flags.
-func (b Batch) Config() telemetrygen.Config {
-	return telemetrygen.Config{
-		Devices:           b.Devices,
-		Start:             b.Start.UTC(),
-		Interval:          b.Interval,
-		Seed:              b.Seed,
-		AnomalyFraction:   b.AnomalyFraction,
-		MalformedFraction: b.MalformedFraction,
-		Format:            b.Format,
-	}
-}
-
 // Records regenerates the batch's records, in the order they were sent.
 func (b Batch) Records() ([]telemetrygen.Record, error) {
-	g, err := telemetrygen.New(b.Config())
+	cfg := b.Config
+	cfg.Start = cfg.Start.UTC()
+	g, err := telemetrygen.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("regenerate the %s batch: %w", b.Format, err)
 	}

@@ -114,17 +114,19 @@ func up(ctx context.Context, repo Repo, o upOptions, out io.Writer) (err error) 
 	// over several hourly partitions and none lies in the future.
 	ticks := (o.count + devices - 1) / devices
 	b := Batch{
-		Count:             o.count,
-		Devices:           devices,
-		Start:             time.Now().UTC().Truncate(time.Minute).Add(-time.Duration(ticks-1) * interval),
-		Interval:          interval,
-		Seed:              time.Now().UnixNano(),
-		AnomalyFraction:   0.01,
-		MalformedFraction: o.malformed,
-		Format:            telemetrygen.Format(o.format),
+		Count: o.count,
 		// ministack delivers inside PutRecords (about 0.15 s a record), so
 		// small calls keep the producer's progress moving.
 		BatchSize: 25,
+		Config: telemetrygen.Config{
+			Devices:           devices,
+			Start:             time.Now().UTC().Truncate(time.Minute).Add(-time.Duration(ticks-1) * interval),
+			Interval:          interval,
+			Seed:              time.Now().UnixNano(),
+			AnomalyFraction:   0.01,
+			MalformedFraction: o.malformed,
+			Format:            telemetrygen.Format(o.format),
+		},
 	}
 	records, err := b.Records()
 	if err != nil {
