@@ -40,12 +40,18 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		LakeKey:     lake.Storage.LakeKey,
 		LakeBuckets: lake.Storage.dataBuckets(),
 	})
-	lake.Catalog = NewCatalogStack(app, "Catalog", &CatalogProps{
-		StackProps: stackProps("catalog", "Glue database and tables"),
-		Config:     cfg,
-		RawBucket:  lake.Storage.RawBucket,
-	})
 	var err error
+	lake.Catalog, err = NewCatalogStack(app, "Catalog", &CatalogProps{
+		StackProps:      stackProps("catalog", "Glue database, tables, landing crawler, curate and features jobs, workflow, data quality"),
+		Config:          cfg,
+		LakeKey:         lake.Storage.LakeKey,
+		RawBucket:       lake.Storage.RawBucket,
+		CuratedBucket:   lake.Storage.CuratedBucket,
+		AnalyticsBucket: lake.Storage.AnalyticsBucket,
+	})
+	if err != nil {
+		return nil, err
+	}
 	lake.Streaming, err = NewStreamingStack(app, "Streaming", &StreamingProps{
 		StackProps:     stackProps("streaming", "Kinesis stream, transform Lambda, Firehose to Parquet, ingestion alarms"),
 		Config:         cfg,

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsglue"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -23,8 +24,14 @@ const RawTelemetryPrefix = "telemetry/"
 type CatalogProps struct {
 	awscdk.StackProps
 	Config Config
-	// RawBucket holds the raw telemetry table's data.
+	// LakeKey encrypts job output, logs and bookmarks.
+	LakeKey awskms.IKey
+	// RawBucket holds the raw telemetry table's data and landing/ uploads.
 	RawBucket awss3.IBucket
+	// CuratedBucket receives the curate job's output.
+	CuratedBucket awss3.IBucket
+	// AnalyticsBucket receives the features job's training sets.
+	AnalyticsBucket awss3.IBucket
 }
 
 // CatalogStack owns the Glue database and tables.
@@ -36,10 +43,16 @@ type CatalogStack struct {
 	RawTelemetry awsglue.S3Table
 	// RawTelemetryCfn is RawTelemetry's L1, which Firehose's schema configuration takes.
 	RawTelemetryCfn awsglue.CfnTable
+	// CuratedTelemetry is the curate job's output table.
+	CuratedTelemetry awsglue.S3Table
+	// TrainingFeatures is the features job's output: XGBoost CSV by split.
+	TrainingFeatures awsglue.S3Table
+	// Etl is the crawler, the jobs and the workflow.
+	Etl *Etl
 }
 
-// NewCatalogStack creates the database and the raw telemetry table.
-func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps) *CatalogStack {
+// NewCatalogStack creates the database, the tables, and the ETL that fills them.
+func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps) (*CatalogStack, error) {
 	cfg := props.Config
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	c := &CatalogStack{Stack: stack}
@@ -84,7 +97,107 @@ func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps)
 		S3Prefix:            jsii.String(RawTelemetryPrefix),
 	})
 	c.RawTelemetryCfn = c.RawTelemetry.Node().DefaultChild().(awsglue.CfnTable)
-	return c
+
+	c.CuratedTelemetry = awsglue.NewS3Table(stack, jsii.String("CuratedTelemetryTable"), &awsglue.S3TableProps{
+		Database:            c.Database,
+		TableName:           jsii.String(CuratedTelemetryTableName),
+		Description:         jsii.String("Cleaned, de-duplicated telemetry joined with device metadata (Glue job curate), partitioned by event day"),
+		Columns:             curatedColumns(),
+		PartitionKeys:       &[]*awsglue.Column{partitions[0], partitions[1], partitions[2]},
+		PartitionProjection: &map[string]awsglue.PartitionProjectionConfiguration{"year": projection["year"], "month": projection["month"], "day": projection["day"]},
+		DataFormat:          awsglue.DataFormat_PARQUET(),
+		Storage:             awsglue.S3TableStorage_FromBucket(props.CuratedBucket),
+		S3Prefix:            jsii.String(CuratedTelemetryPrefix),
+	})
+
+	// Headerless CSV with LazySimpleSerDe: typed columns, and columns the
+	// table does not declare (the one-hot encodings, whose number depends on
+	// the data) are ignored at the end of each line.
+	c.TrainingFeatures = awsglue.NewS3Table(stack, jsii.String("TrainingFeaturesTable"), &awsglue.S3TableProps{
+		Database:    c.Database,
+		TableName:   jsii.String(TrainingFeaturesTableName),
+		Description: jsii.String("XGBoost training and validation rows (Glue job features): label, then the standardized features; see manifest.json for every column"),
+		Columns:     trainingColumns(),
+		PartitionKeys: &[]*awsglue.Column{{Name: jsii.String("split"), Type: awsglue.Schema_STRING(),
+			Comment: jsii.String("train or validation (devices split 80/20 by a fixed hash)")}},
+		PartitionProjection: &map[string]awsglue.PartitionProjectionConfiguration{
+			"split": awsglue.PartitionProjectionConfiguration_Enum(&awsglue.EnumPartitionProjectionConfigurationProps{Values: jsii.Strings("train", "validation")}),
+		},
+		// The features job writes train/ and validation/, not split=train/.
+		Parameters: &map[string]*string{
+			"storage.location.template": jsii.String("s3://" + *props.AnalyticsBucket.BucketName() + "/" + TrainingPrefix + "${split}/"),
+		},
+		DataFormat: awsglue.NewDataFormat(&awsglue.DataFormatProps{
+			InputFormat:          awsglue.InputFormat_TEXT(),
+			OutputFormat:         awsglue.OutputFormat_HIVE_IGNORE_KEY_TEXT(),
+			SerializationLibrary: awsglue.SerializationLibrary_LAZY_SIMPLE(),
+		}),
+		Storage:  awsglue.S3TableStorage_FromBucket(props.AnalyticsBucket),
+		S3Prefix: jsii.String(TrainingPrefix),
+	})
+	c.TrainingFeatures.Node().DefaultChild().(awsglue.CfnTable).AddPropertyOverride(
+		jsii.String("TableInput.StorageDescriptor.SerdeInfo.Parameters"), map[string]string{"field.delim": ","})
+
+	etl, err := c.addEtl(cfg, EtlProps{
+		LakeKey: props.LakeKey, RawBucket: props.RawBucket, CuratedBucket: props.CuratedBucket, AnalyticsBucket: props.AnalyticsBucket,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.Etl = etl
+	return c, nil
+}
+
+// Table names of the ETL's outputs.
+const (
+	CuratedTelemetryTableName = "curated_telemetry"
+	TrainingFeaturesTableName = "training_features"
+)
+
+// curatedColumns mirrors glue/lake_jobs/curate.py CURATED_COLUMNS (less the
+// partition columns): the schema's fields, then what curate derives and joins.
+func curatedColumns() *[]*awsglue.Column {
+	col := func(name string, t awsglue.Type, comment string) *awsglue.Column {
+		return &awsglue.Column{Name: jsii.String(name), Type: t, Comment: jsii.String(comment)}
+	}
+	var cols []*awsglue.Column
+	for _, f := range schema.Telemetry.Fields {
+		cols = append(cols, col(f.Name, glueType(f.Type), f.Comment))
+		switch f.Name {
+		case "ts":
+			cols = append(cols,
+				col("date", awsglue.Schema_DATE(), "UTC date of ts"),
+				col("hour", awsglue.Schema_INTEGER(), "UTC hour of ts, 0-23"))
+		case "temperature_c":
+			cols = append(cols, col("temperature_f", awsglue.Schema_DOUBLE(), "temperature, degrees Fahrenheit"))
+		}
+	}
+	cols = append(cols,
+		col("registered_site", awsglue.Schema_STRING(), "site in the device metadata (landing/devices)"),
+		col("model", awsglue.Schema_STRING(), "device model"),
+		col("install_date", awsglue.Schema_DATE(), "installation date"),
+		col("location", awsglue.Schema_STRING(), "free-text location"),
+		col("lat", awsglue.Schema_DOUBLE(), "latitude, degrees"),
+		col("lon", awsglue.Schema_DOUBLE(), "longitude, degrees"),
+	)
+	return &cols
+}
+
+// trainingColumns are the features CSV's leading columns (glue/lake_jobs/features.py).
+func trainingColumns() *[]*awsglue.Column {
+	cols := []*awsglue.Column{{Name: jsii.String("label"), Type: awsglue.Schema_INTEGER(), Comment: jsii.String("1 when the device reports fault within the horizon")}}
+	for _, f := range schema.Telemetry.Fields {
+		if f.Type != schema.Double {
+			continue
+		}
+		name := f.Name
+		if name == "vibration_mm_s" {
+			name = "log1p_" + name // features.py LOG1P_COLUMNS
+		}
+		cols = append(cols, &awsglue.Column{Name: jsii.String(name), Type: awsglue.Schema_DOUBLE(), Comment: jsii.String("standardized " + name)})
+	}
+	cols = append(cols, &awsglue.Column{Name: jsii.String("battery_v_bin"), Type: awsglue.Schema_INTEGER(), Comment: jsii.String("training quartile bin of battery_v, 0-3")})
+	return &cols
 }
 
 // glueColumns turns the schema declaration into Glue columns, in order.

@@ -92,6 +92,20 @@ type Config struct {
 	// (Athena's minimum is 10 MB). At $5 per TB, 1 GB costs half a cent.
 	AthenaBytesScannedCutoffMB int
 
+	// GlueWorkerType is the worker type of the curate and features jobs:
+	// "G.1X" (4 vCPU, 16 GB; default), "G.2X" or "G.4X".
+	GlueWorkerType string
+	// GlueWorkers is the number of workers per job run (at least 2: one is the driver).
+	GlueWorkers int
+	// GlueTimeoutMinutes stops a job run that takes longer.
+	GlueTimeoutMinutes int
+	// GlueMaxRetries re-runs a failed job run this many times.
+	GlueMaxRetries int
+	// EtlSchedule starts the Glue workflow (crawler -> curate -> features): a
+	// Glue cron expression such as "cron(15 2 * * ? *)", or "" (the default
+	// outside prod) for on demand only, so an idle sandbox runs nothing.
+	EtlSchedule string
+
 	// Emulator marks a profile deployed into a LocalStack-compatible emulator:
 	// resources the emulator rejects are kept in the template under a
 	// condition that is false. Only the local profile sets it.
@@ -128,6 +142,10 @@ func defaultsFor(profile string) (Config, error) {
 		FirehoseBufferSeconds:       300,
 		FirehoseBufferMB:            64,
 		AthenaBytesScannedCutoffMB:  1024,
+		GlueWorkerType:              "G.1X",
+		GlueWorkers:                 2,
+		GlueTimeoutMinutes:          60,
+		GlueMaxRetries:              0,
 		LambdaArch:                  "arm64",
 	}
 	switch profile {
@@ -143,6 +161,10 @@ func defaultsFor(profile string) (Config, error) {
 		base.StreamMode = "on_demand"
 		base.StreamRetentionHours = 168
 		base.AthenaBytesScannedCutoffMB = 100 * 1024
+		base.GlueWorkers = 10
+		base.GlueTimeoutMinutes = 240
+		base.GlueMaxRetries = 1
+		base.EtlSchedule = "cron(15 2 * * ? *)" // daily at 02:15 UTC, after the previous day's last hour has landed
 		return base, nil
 	case ProfileLocal:
 		// The emulator is thrown away after each run: nothing to retain.
@@ -200,6 +222,11 @@ var settings = []setting{
 	intSetting("firehoseBufferMB", "Firehose buffer size (MB; Parquet conversion needs >= 64)", 64, 128, func(c *Config) *int { return &c.FirehoseBufferMB }),
 	intSetting("transformReservedConcurrency", "reserved concurrency of the transform Lambda; 0 = none", 0, 1000, func(c *Config) *int { return &c.TransformReservedConcurrency }),
 	intSetting("athenaCutoffMB", "Athena bytes-scanned cutoff per query (MB)", 10, 1024*1024, func(c *Config) *int { return &c.AthenaBytesScannedCutoffMB }),
+	stringSetting("glueWorkerType", "worker type of the Glue jobs", []string{"g.1x", "g.2x", "g.4x"}, func(c *Config) *string { return &c.GlueWorkerType }),
+	intSetting("glueWorkers", "workers per Glue job run (one is the driver)", 2, 100, func(c *Config) *int { return &c.GlueWorkers }),
+	intSetting("glueTimeoutMinutes", "Glue job run timeout (minutes)", 1, 2880, func(c *Config) *int { return &c.GlueTimeoutMinutes }),
+	intSetting("glueMaxRetries", "Glue job retries after a failed run", 0, 10, func(c *Config) *int { return &c.GlueMaxRetries }),
+	stringSetting("etlSchedule", "Glue cron expression that starts crawler -> curate -> features; empty = on demand", nil, func(c *Config) *string { return &c.EtlSchedule }),
 	stringSetting("alarmEmail", "e-mail subscribed to the alarm topic; empty = none", nil, func(c *Config) *string { return &c.AlarmEmail }),
 	stringSetting("lambdaArch", "architecture Go Lambdas are built for", []string{"arm64", "amd64"}, func(c *Config) *string { return &c.LambdaArch }),
 }
@@ -268,6 +295,9 @@ func (c Config) Validate() error {
 	}
 	if (c.Account == "") != (c.Region == "") {
 		return fmt.Errorf("account and region go together: set both -c account= and -c region=, or neither for an environment-agnostic synth")
+	}
+	if c.EtlSchedule != "" && !(strings.HasPrefix(c.EtlSchedule, "cron(") && strings.HasSuffix(c.EtlSchedule, ")") && len(strings.Fields(c.EtlSchedule[5:len(c.EtlSchedule)-1])) == 6) {
+		return fmt.Errorf("etlSchedule %q is not a Glue cron expression: use six fields such as -c 'etlSchedule=cron(15 2 * * ? *)', or empty for on demand", c.EtlSchedule)
 	}
 	if !validCidr16to24(c.VpcCidr) {
 		return fmt.Errorf("vpcCidr %q is not an IPv4 CIDR with a prefix from /16 to /24: set -c vpcCidr=10.40.0.0/16 or similar", c.VpcCidr)

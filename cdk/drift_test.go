@@ -34,6 +34,10 @@ var localDrift = []struct {
 		"emulators reject AWS::EC2::FlowLog: locally it sits behind a parameter that defaults to false"},
 	{`^Analytics/(Parameters/NamedQueriesEnabled|Conditions|Resources/\w+Query/Condition)$`,
 		"emulators reject AWS::Athena::NamedQuery: locally they sit behind a parameter that defaults to false (the e2e test runs their SQL directly)"},
+	{`^Catalog/(Parameters/(GlueSecurityConfigurationEnabled|GlueWorkflowEnabled|DataQualityEnabled)|Conditions|Resources/(SecurityConfiguration|EtlWorkflow|CuratedQuality)\w+/Condition)$`,
+		"emulators reject AWS::Glue::SecurityConfiguration, Workflow (and its triggers) and DataQualityRuleset: locally they sit behind parameters that default to false"},
+	{`^Catalog/Resources/(LandingCrawler|CurateJob\w+|FeaturesJob\w+)/DependsOn$`,
+		"on AWS the crawler and jobs wait for the security configuration they name; locally it is not created, so they cannot depend on it"},
 	{`^Analytics/Resources/\w+Workgroup/Properties/RecursiveDeleteOption$`,
 		"with DESTROY, deleting the stack also deletes the workgroups' query history"},
 }

@@ -1,8 +1,10 @@
 """Glue job "curate": new raw telemetry -> curated Parquet, plus quarantined rows.
 
-Reads the raw telemetry table through the Data Catalog with a
-transformation_ctx, so with job bookmarks enabled each run reads only the
-files that arrived since the last successful run. The transforms live in
+Reads raw telemetry Parquet by S3 path with a transformation_ctx, so with
+job bookmarks enabled each run reads only the files that arrived since the
+last successful run. Not through the Data Catalog: the raw table uses
+partition projection, which Glue ETL ignores, so a catalog read would find no
+partitions. The partition columns are restored from each object's key. The transforms live in
 lake_jobs (shipped with --extra-py-files); lake_jobs.args.CURATE_ARGS lists
 the job arguments.
 """
@@ -14,12 +16,14 @@ from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
+from pyspark.sql import functions as F
 
 from lake_jobs import curate, storage
 from lake_jobs.args import CURATE_ARGS, resolve
 
 # The bookmark is stored under this name: renaming it makes the next run read all raw data again.
 RAW_CONTEXT = "raw_telemetry"
+SOURCE_FILE = "_source_file"
 
 log = logging.getLogger("curate_job")
 
@@ -34,20 +38,18 @@ def main() -> None:
     job = Job(glue_context)
     job.init(glue_args["JOB_NAME"], glue_args)
 
-    raw = glue_context.create_dynamic_frame.from_catalog(
-        database=args["database"],
-        table_name=args["raw_table"],
+    raw = glue_context.create_dynamic_frame.from_options(
+        connection_type="s3",
+        connection_options={"paths": [args["raw_path"]], "recurse": True},
+        format="parquet",
         transformation_ctx=RAW_CONTEXT,
     ).toDF()
     # With no new files a DynamicFrame converts to a DataFrame without columns.
     if not raw.columns or raw.isEmpty():
-        log.info(
-            "no new raw telemetry in %s.%s since the last bookmark "
-            "(Glue ETL does not use partition projection: partitions must be registered in the catalog)",
-            args["database"], args["raw_table"],
-        )
+        log.info("no new raw telemetry under %s since the last bookmark", args["raw_path"])
         job.commit()
         return
+    raw = storage.with_source_partitions(raw.withColumn(SOURCE_FILE, F.input_file_name()), SOURCE_FILE)
 
     devices = storage.read_devices(spark, args["devices_path"])
     curated, quarantine = curate.curate(raw, devices, run_id=glue_args.get("JOB_RUN_ID") or glue_args["JOB_NAME"])

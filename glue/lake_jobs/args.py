@@ -139,8 +139,10 @@ CURATE_ARGS = JobSpec(
     job="curate",
     arguments=(
         _JOB_NAME,
-        Argument("database", "Glue database that holds the raw telemetry table"),
-        Argument("raw_table", "Glue table of raw telemetry (Parquet partitioned year/month/day/hour)"),
+        Argument(
+            "raw_path",
+            "S3 prefix of raw telemetry Parquet (year=/month=/day=/hour= folders), e.g. s3://<raw>/telemetry/",
+        ),
         Argument("devices_path", "S3 prefix of the device metadata CSV files, e.g. s3://<raw>/landing/devices/"),
         Argument("curated_path", "S3 prefix curated Parquet is appended under, e.g. s3://<curated>/telemetry/"),
         Argument("quarantine_path", "S3 prefix rejected rows are appended under, e.g. s3://<curated>/quarantine/telemetry/"),

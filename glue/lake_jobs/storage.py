@@ -11,6 +11,7 @@ import logging
 
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from lake_jobs import schema
@@ -35,6 +36,32 @@ def read_devices(spark: SparkSession, path: str) -> DataFrame:
         empty = StructType([StructField(c, StringType()) for c in DEVICE_COLUMNS])
         return spark.createDataFrame([], empty)
     return df.toDF(*[c.strip().lower() for c in df.columns])
+
+
+# Firehose writes raw telemetry under year=YYYY/month=MM/day=DD/hour=HH/.
+_SOURCE_PARTITION_PATTERN = r"/year=(\d{4})/month=(\d{2})/day=(\d{2})/hour=(\d{2})/"
+
+
+def with_source_partitions(raw: DataFrame, file_column: str) -> DataFrame:
+    """Add schema.PARTITION_KEYS to ``raw``, taken from each row's object key in ``file_column``.
+
+    The curate job reads raw telemetry by S3 path rather than through the
+    catalog: the raw table uses partition projection, which Glue ETL ignores,
+    so a catalog read would see no partitions at all. Reading by path keeps
+    job bookmarks but loses the Hive partition columns; this puts them back,
+    from the same folder names Athena projects. A key outside the layout
+    gives nulls, which curate keeps in quarantine rows as they are.
+    """
+    path = F.col(file_column)
+    return raw.select(
+        *[c for c in raw.columns if c != file_column and c not in schema.PARTITION_KEYS],
+        *[
+            F.when(F.regexp_extract(path, _SOURCE_PARTITION_PATTERN, i + 1) != "", F.regexp_extract(path, _SOURCE_PARTITION_PATTERN, i + 1))
+            .otherwise(F.lit(None).cast("string"))
+            .alias(key)
+            for i, key in enumerate(schema.PARTITION_KEYS)
+        ],
+    )
 
 
 def write_curated(curated: DataFrame, path: str) -> None:

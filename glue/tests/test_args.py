@@ -19,7 +19,7 @@ def argv(**kwargs):
 
 
 CURATE_OK = dict(
-    JOB_NAME="curate", database="lake_sandbox", raw_table="raw_telemetry",
+    JOB_NAME="curate", raw_path="s3://raw/telemetry/",
     devices_path="s3://raw/landing/devices/", curated_path="s3://curated/telemetry/",
     quarantine_path="s3://curated/quarantine/telemetry/",
 )
@@ -46,10 +46,10 @@ def test_every_missing_argument_is_listed_at_once():
 
 
 def test_empty_value_and_flag_without_value_count_as_missing():
-    given = {k: v for k, v in CURATE_OK.items() if k != "raw_table"}
-    given["database"] = "  "
-    with pytest.raises(JobArgumentError, match=r"--database, --raw_table\."):
-        resolve(CURATE_ARGS, [*argv(**given), "--raw_table"])
+    given = {k: v for k, v in CURATE_OK.items() if k != "curated_path"}
+    given["raw_path"] = "  "
+    with pytest.raises(JobArgumentError, match=r"--raw_path, --curated_path\."):
+        resolve(CURATE_ARGS, [*argv(**given), "--curated_path"])
 
 
 def test_features_defaults_and_parsing():
@@ -74,6 +74,6 @@ def test_invalid_values_are_reported_with_missing_ones():
 
 def test_required_names_are_what_getresolvedoptions_gets():
     assert CURATE_ARGS.required_names() == [
-        "JOB_NAME", "database", "raw_table", "devices_path", "curated_path", "quarantine_path",
+        "JOB_NAME", "raw_path", "devices_path", "curated_path", "quarantine_path",
     ]
     assert FEATURES_ARGS.required_names() == ["JOB_NAME", "curated_path", "output_path"]

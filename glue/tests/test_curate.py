@@ -210,3 +210,34 @@ def test_missing_raw_column_is_named(spark):
     raw = raw_frame(spark, [raw_row()]).drop("battery_v", "hour")
     with pytest.raises(ValueError, match="raw telemetry lacks column"):
         curate(raw, no_devices(spark))
+
+
+def test_reading_raw_by_path_restores_partitions_from_keys(spark, tmp_path):
+    """What curate_job does: read Parquet by path (no catalog), then take partitions from the object keys."""
+    raw = raw_frame(spark, [
+        raw_row(device_id="a", ts=utc(2024, 3, 7, 23, 30)),
+        raw_row(device_id="b", ts=utc(2024, 3, 8, 0, 30)),
+    ])
+    root = tmp_path / "telemetry"
+    # The raw table's layout, as Firehose writes it.
+    raw.where(F.col("device_id") == "a").drop(*schema.PARTITION_KEYS).write.parquet(
+        str(root / "year=2024" / "month=03" / "day=07" / "hour=23"))
+    raw.where(F.col("device_id") == "b").drop(*schema.PARTITION_KEYS).write.parquet(
+        str(root / "year=2024" / "month=03" / "day=08" / "hour=00"))
+    # Not in the layout: partitions stay null rather than being invented.
+    raw.where(F.col("device_id") == "a").drop(*schema.PARTITION_KEYS).write.parquet(str(tmp_path / "stray"))
+
+    files = [str(p) for p in sorted(root.rglob("*.parquet"))] + [str(p) for p in (tmp_path / "stray").glob("*.parquet")]
+    read = spark.read.parquet(*files).withColumn("_source_file", F.input_file_name())
+    got = storage.with_source_partitions(read, "_source_file")
+
+    assert "_source_file" not in got.columns
+    assert set(schema.PARTITION_KEYS) <= set(got.columns)
+    rows = sorted(((r.device_id, r.year, r.month, r.day, r.hour) for r in got.collect()), key=repr)
+    assert rows == sorted([
+        ("a", None, None, None, None),
+        ("a", "2024", "03", "07", "23"),
+        ("b", "2024", "03", "08", "00"),
+    ], key=repr)
+    curated, quarantine = curate(got.where(F.col("year").isNotNull()), no_devices(spark))
+    assert (curated.count(), quarantine.count()) == (2, 0)

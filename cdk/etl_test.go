@@ -1,0 +1,243 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func glueJobs(t *testing.T, ctx map[string]any) map[string]map[string]any {
+	t.Helper()
+	jobs := map[string]map[string]any{}
+	for _, j := range resourcesOfType(synth(t, ctx).templates["Catalog"], "AWS::Glue::Job") {
+		p := j["Properties"].(map[string]any)
+		jobs[p["Name"].(string)] = p
+	}
+	return jobs
+}
+
+func TestJobsAreGuardedAndEncrypted(t *testing.T) {
+	for _, tc := range []struct {
+		ctx     map[string]any
+		workers float64
+		retries float64
+		timeout float64
+	}{{sandbox, 2, 0, 60}, {prod, 10, 1, 240}} {
+		jobs := glueJobs(t, tc.ctx)
+		if got := sortedKeys(jobs); strings.Join(got, ",") != "datalake-"+tc.ctx["profile"].(string)+"-curate,datalake-"+tc.ctx["profile"].(string)+"-features" {
+			t.Fatalf("jobs %v", got)
+		}
+		for name, p := range jobs {
+			args := p["DefaultArguments"].(map[string]any)
+			checks := map[string]any{
+				"GlueVersion": "5.0", "WorkerType": "G.1X", "NumberOfWorkers": tc.workers, "MaxRetries": tc.retries, "Timeout": tc.timeout,
+				"SecurityConfiguration": "datalake-" + tc.ctx["profile"].(string),
+			}
+			for k, want := range checks {
+				if p[k] != want {
+					t.Errorf("%s %s = %v, want %v", name, k, p[k], want)
+				}
+			}
+			for _, k := range []string{"--enable-metrics", "--enable-continuous-cloudwatch-log", "--job-bookmark-option", "--extra-py-files"} {
+				if _, ok := args[k]; !ok {
+					t.Errorf("%s: no %s", name, k)
+				}
+			}
+			want := "job-bookmark-enable"
+			if strings.HasSuffix(name, "-features") {
+				want = "job-bookmark-disable" // the label looks ahead over all history
+			}
+			if args["--job-bookmark-option"] != want {
+				t.Errorf("%s bookmarks %v, want %s", name, args["--job-bookmark-option"], want)
+			}
+		}
+	}
+}
+
+// TestJobArgumentsMatchThePythonSpecs asks lake_jobs.args which arguments each
+// job requires and checks the deployed jobs pass every one, so a renamed
+// argument fails here rather than at the first run in AWS.
+func TestJobArgumentsMatchThePythonSpecs(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	python := filepath.Join(root, ".venv", "bin", "python")
+	if _, err := os.Stat(python); err != nil {
+		t.Skip("needs the project venv (.venv/bin/python): run make deps")
+	}
+	cmd := exec.Command(python, "-c", `import json, sys
+sys.path.insert(0, "glue")
+from lake_jobs.args import CURATE_ARGS, FEATURES_ARGS
+print(json.dumps({s.job: [a.name for a in s.arguments] for s in (CURATE_ARGS, FEATURES_ARGS)}))`)
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("reading the Python argument specs: %v", err)
+	}
+	var specs map[string][]string
+	if err := json.Unmarshal(out, &specs); err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range glueJobs(t, sandbox) {
+		job := name[strings.LastIndex(name, "-")+1:]
+		names, ok := specs[job]
+		if !ok {
+			t.Fatalf("job %s has no argument spec in lake_jobs.args", name)
+		}
+		args := p["DefaultArguments"].(map[string]any)
+		for _, a := range names {
+			if a == "JOB_NAME" {
+				continue // Glue passes it on every run
+			}
+			if _, ok := args["--"+a]; !ok && a != "horizon_hours" && a != "train_percent" && a != "max_site_categories" && a != "quantile_error" {
+				t.Errorf("%s: argument --%s is not passed", name, a)
+			}
+		}
+		for k := range args {
+			a := strings.TrimPrefix(k, "--")
+			if strings.Contains(a, "-") || a == "TempDir" {
+				continue // Glue's own options
+			}
+			found := false
+			for _, n := range names {
+				found = found || n == a
+			}
+			if !found {
+				t.Errorf("%s: passes --%s, which the job does not read", name, a)
+			}
+		}
+	}
+}
+
+func TestCrawlerOnlyReadsLanding(t *testing.T) {
+	tpl := synth(t, sandbox).templates["Catalog"]
+	crawlers := resourcesOfType(tpl, "AWS::Glue::Crawler")
+	if len(crawlers) != 1 {
+		t.Fatalf("%d crawlers", len(crawlers))
+	}
+	for _, c := range crawlers {
+		p := c["Properties"].(map[string]any)
+		b, _ := json.Marshal(p["Targets"])
+		if strings.Contains(string(b), RawTelemetryPrefix) || !strings.Contains(string(b), DevicesPrefix) || !strings.Contains(string(b), MaintenancePrefix) {
+			t.Errorf("crawler targets %s", b)
+		}
+		for _, want := range []string{"**/_SUCCESS", "**/*.crc", "errors/**"} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("no exclusion %s in %s", want, b)
+			}
+		}
+		if p["TablePrefix"] != LandingTablePrefix || p["CrawlerSecurityConfiguration"] != "datalake-sandbox" {
+			t.Errorf("prefix %v, security configuration %v", p["TablePrefix"], p["CrawlerSecurityConfiguration"])
+		}
+		if rp := p["RecrawlPolicy"].(map[string]any); rp["RecrawlBehavior"] != "CRAWL_NEW_FOLDERS_ONLY" {
+			t.Errorf("recrawl %v", rp)
+		}
+		if p["Schedule"] != nil {
+			t.Errorf("crawler has its own schedule %v: the workflow starts it", p["Schedule"])
+		}
+	}
+}
+
+func TestWorkflowChainsCrawlerCurateFeatures(t *testing.T) {
+	for _, tc := range []struct {
+		ctx      map[string]any
+		schedule string
+	}{{sandbox, ""}, {prod, "cron(15 2 * * ? *)"}} {
+		triggers := resourcesOfType(synth(t, tc.ctx).templates["Catalog"], "AWS::Glue::Trigger")
+		var kinds []string
+		for _, tr := range triggers {
+			p := tr["Properties"].(map[string]any)
+			b, _ := json.Marshal(p)
+			switch p["Type"] {
+			case "SCHEDULED":
+				if p["Schedule"] != tc.schedule {
+					t.Errorf("%s schedule %v", tc.ctx["profile"], p["Schedule"])
+				}
+				kinds = append(kinds, "start")
+			case "ON_DEMAND":
+				kinds = append(kinds, "start")
+			case "CONDITIONAL":
+				switch {
+				case strings.Contains(string(b), `"CrawlState":"SUCCEEDED"`) && strings.Contains(string(b), "CurateJob"):
+					kinds = append(kinds, "crawl->curate")
+				case strings.Contains(string(b), `"State":"SUCCEEDED"`) && strings.Contains(string(b), "FeaturesJob"):
+					kinds = append(kinds, "curate->features")
+				default:
+					t.Errorf("unexpected trigger %s", b)
+				}
+			}
+			if tc.schedule == "" && p["Type"] == "SCHEDULED" {
+				t.Errorf("%s: scheduled although etlSchedule is empty", tc.ctx["profile"])
+			}
+		}
+		sort.Strings(kinds)
+		if strings.Join(kinds, ",") != "crawl->curate,curate->features,start" {
+			t.Errorf("%s triggers %v", tc.ctx["profile"], kinds)
+		}
+	}
+}
+
+func TestDataQualityRulesFollowTheSchema(t *testing.T) {
+	rulesets := resourcesOfType(synth(t, sandbox).templates["Catalog"], "AWS::Glue::DataQualityRuleset")
+	if len(rulesets) != 1 {
+		t.Fatalf("%d rulesets", len(rulesets))
+	}
+	for _, r := range rulesets {
+		dqdl := r["Properties"].(map[string]any)["Ruleset"].(string)
+		for _, want := range []string{`IsComplete "device_id"`, `IsPrimaryKey "device_id" "ts"`, `ColumnValues "status" in ["ok", "warn", "fault", "maintenance"]`,
+			`temperature_c < -60 or temperature_c > 150`, "RowCount > 0"} {
+			if !strings.Contains(dqdl, want) {
+				t.Errorf("ruleset lacks %s:\n%s", want, dqdl)
+			}
+		}
+	}
+}
+
+func TestLakeJobsZipIsReproducibleAndLean(t *testing.T) {
+	a, err := lakeJobsZip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(a)
+	if err := os.Remove(a); err != nil {
+		t.Fatal(err)
+	}
+	b, err := lakeJobsZip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _ := os.ReadFile(b)
+	if !bytes.Equal(first, second) {
+		t.Fatal("two packings of glue/lake_jobs differ")
+	}
+	z, err := zip.NewReader(bytes.NewReader(second), int64(len(second)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range z.File {
+		names = append(names, f.Name)
+		if !strings.HasPrefix(f.Name, "lake_jobs/") || !strings.HasSuffix(f.Name, ".py") {
+			t.Errorf("unexpected entry %s", f.Name)
+		}
+	}
+	if !contains(names, "lake_jobs/__init__.py") || !contains(names, "lake_jobs/curate.py") {
+		t.Errorf("entries %v", names)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
