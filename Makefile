@@ -35,10 +35,17 @@ GO_STAMP   := .build/go-mod-stamp
 
 FUZZTIME ?= 60s
 
+# make cost: days and devices of generated telemetry.
+DAYS    ?= 30
+DEVICES ?= 50
+# make landing: the raw bucket and lake key ARN (the Storage stack's outputs RawBucketName and LakeKeyArn).
+BUCKET  ?=
+KMS_KEY ?=
+
 # Flags for make local, e.g. LOCAL_ARGS="--count 1000 --malformed-fraction 0.1 --format csv --port 4566 -v"
 LOCAL_ARGS ?=
 
-.PHONY: help deps synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench fuzz deploy diff destroy bootstrap clean
+.PHONY: help deps synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench cost landing fuzz deploy diff destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -88,7 +95,8 @@ lint-templates: synth-all ## cfn-lint over the templates of every profile (.cfnl
 lint-asl: deps
 	@files=$$(ls statemachines/*.asl.json 2>/dev/null || true); \
 	if [ -z "$$files" ]; then echo "asl-validator: no state machines yet"; else \
-	  for f in $$files; do asl-validator --json-path "$$f"; done; fi
+	  for f in $$files; do asl-validator --json-path "$$f"; done; \
+	  echo "asl-validator: $$(echo $$files | wc -w) state machines valid"; fi
 
 test-glue: deps
 	@if ls glue/tests/test_*.py >/dev/null 2>&1; then pytest -q glue/tests; else echo "pytest: no Glue jobs yet"; fi
@@ -108,6 +116,13 @@ local-down: ## stop the local emulator and everything it started
 bench: deps ## transform Lambda benchmarks (MB/s, records/s, allocs/record) and cold init under the RIE
 	bash scripts/bench/transform.sh
 	bash scripts/bench/coldstart.sh
+
+cost: deps ## bytes DuckDB reads per named query on JSON vs partitioned Parquet (DAYS=30 DEVICES=50), the Athena cost proxy
+	DAYS=$(DAYS) DEVICES=$(DEVICES) bash scripts/cost/run.sh
+
+landing: deps ## upload the sample landing files (BUCKET=<RawBucketName> KMS_KEY=<LakeKeyArn>) for the crawler and curate
+	@[ -n "$(BUCKET)" ] || { echo "set BUCKET=<the Storage stack's RawBucketName output> and KMS_KEY=<its LakeKeyArn>" >&2; exit 2; }
+	go run ./scripts/landing --bucket $(BUCKET) --kms-key "$(KMS_KEY)"
 
 fuzz: deps ## fuzz the transform Lambda for FUZZTIME (default 60s)
 	go test -run '^$$' -fuzz FuzzTransform -fuzztime $(FUZZTIME) ./lambdas/transform

@@ -1,14 +1,37 @@
 // Package queries holds the lake's named Athena queries. The SQL files are the
 // source of truth: the Analytics stack publishes them as named queries, and
-// the local end-to-end test runs each one through the emulator's Athena
-// (DuckDB underneath), so they stay in the SQL both engines accept.
+// the local end-to-end test and scripts/cost run them on DuckDB, so they stay
+// in the SQL both engines accept.
 package queries
 
 import (
 	"embed"
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
+)
+
+// The Glue tables the queries read.
+const (
+	// RawTelemetry is the stream's table: Parquet under raw/telemetry/,
+	// partitioned by year, month, day and hour of the event time.
+	RawTelemetry = "raw_telemetry"
+	// TrainingFeatures is the features job's output: headerless CSV under
+	// training/telemetry/ in the analytics bucket, partitioned by split
+	// (train, validation).
+	TrainingFeatures = "training_features"
+)
+
+// Tables lists every table a query may read.
+var Tables = []string{RawTelemetry, TrainingFeatures}
+
+var (
+	// fromOrJoin finds the relation after FROM or JOIN.
+	fromOrJoin = regexp.MustCompile(`(?i)\b(?:from|join)\s+([a-z_][a-z0-9_]*)`)
+	// cteName finds the names a WITH clause defines: "WITH x AS (" and ", y AS (".
+	cteName = regexp.MustCompile(`(?i)(?:\bwith|,)\s*([a-z_][a-z0-9_]*)\s+as\s*\(`)
 )
 
 //go:embed *.sql
@@ -22,6 +45,36 @@ type Query struct {
 	Description string
 	// SQL is the whole file.
 	SQL string
+	// Tables are the tables the query reads (FROM and JOIN, without the
+	// names its WITH clause defines), sorted.
+	Tables []string
+}
+
+// Reads reports whether the query reads table.
+func (q Query) Reads(table string) bool { return slices.Contains(q.Tables, table) }
+
+// tablesRead returns the sorted, distinct tables sql reads.
+func tablesRead(sql string) []string {
+	var body []string
+	for _, line := range strings.Split(sql, "\n") {
+		if i := strings.Index(line, "--"); i >= 0 {
+			line = line[:i]
+		}
+		body = append(body, line)
+	}
+	text := strings.Join(body, "\n")
+	ctes := map[string]bool{}
+	for _, m := range cteName.FindAllStringSubmatch(text, -1) {
+		ctes[strings.ToLower(m[1])] = true
+	}
+	var out []string
+	for _, m := range fromOrJoin.FindAllStringSubmatch(text, -1) {
+		if name := strings.ToLower(m[1]); !ctes[name] && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // All returns every query, sorted by name.
@@ -48,6 +101,12 @@ func All() ([]Query, error) {
 			return nil, fmt.Errorf("query %s: starts with no \"-- \" description", e.Name())
 		}
 		q.Description = strings.Join(desc, " ")
+		q.Tables = tablesRead(q.SQL)
+		for _, table := range q.Tables {
+			if !slices.Contains(Tables, table) {
+				return nil, fmt.Errorf("query %s: reads %s, which is none of the lake's tables %v", e.Name(), table, Tables)
+			}
+		}
 		out = append(out, q)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

@@ -1,24 +1,83 @@
 package queries
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
 
-func TestEveryQueryIsDescribedAndReadsTheRawTable(t *testing.T) {
+func TestEveryQueryIsDescribedAndReadsALakeTable(t *testing.T) {
 	qs, err := All()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(qs) < 4 {
+	if len(qs) < 5 {
 		t.Fatalf("%d queries", len(qs))
 	}
 	for _, q := range qs {
-		if q.Description == "" || !strings.Contains(q.SQL, "FROM raw_telemetry") {
-			t.Errorf("%s: description %q, SQL reads raw_telemetry: %v", q.Name, q.Description, strings.Contains(q.SQL, "FROM raw_telemetry"))
+		if q.Description == "" || len(q.Tables) == 0 {
+			t.Errorf("%s: description %q, tables %v", q.Name, q.Description, q.Tables)
 		}
 		if strings.Contains(q.SQL, ";") {
 			t.Errorf("%s: a named query is one statement, without ';'", q.Name)
+		}
+	}
+}
+
+func TestTablesEachQueryReads(t *testing.T) {
+	qs, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"anomalies":                {RawTelemetry},
+		"data_freshness":           {RawTelemetry},
+		"hourly_device_aggregates": {RawTelemetry},
+		"partition_pruning":        {RawTelemetry},
+		"training_set_statistics":  {TrainingFeatures},
+	}
+	for _, q := range qs {
+		if w, ok := want[q.Name]; ok && !slices.Equal(q.Tables, w) {
+			t.Errorf("%s reads %v, want %v", q.Name, q.Tables, w)
+		}
+		for _, table := range q.Tables {
+			if !q.Reads(table) {
+				t.Errorf("%s: Reads(%s) false", q.Name, table)
+			}
+		}
+		if q.Reads("stats") {
+			t.Errorf("%s: a WITH name counts as a table", q.Name)
+		}
+	}
+}
+
+func TestTablesRead(t *testing.T) {
+	for sql, want := range map[string][]string{
+		"SELECT 1 FROM raw_telemetry":                                                        {"raw_telemetry"},
+		"-- from the comment_table\nSELECT * FROM Raw_Telemetry t":                           {"raw_telemetry"},
+		"WITH a AS (SELECT * FROM x), b AS (SELECT * FROM a) SELECT * FROM b JOIN y ON true": {"x", "y"},
+		"SELECT 1": nil,
+	} {
+		if got := tablesRead(sql); !slices.Equal(got, want) {
+			t.Errorf("%q: %v, want %v", sql, got, want)
+		}
+	}
+}
+
+// The training statistics query declares the Glue columns of training_features
+// and nothing else: a typo would only show in Athena.
+func TestTrainingQueryColumns(t *testing.T) {
+	qs, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(qs, func(q Query) bool { return q.Name == "training_set_statistics" })
+	if i < 0 {
+		t.Fatal("no training_set_statistics query")
+	}
+	for _, col := range []string{"split", "label", "temperature_c", "humidity_pct", "log1p_vibration_mm_s", "pressure_kpa", "battery_v"} {
+		if !strings.Contains(qs[i].SQL, col) {
+			t.Errorf("training_set_statistics does not use %s", col)
 		}
 	}
 }

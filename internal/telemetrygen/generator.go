@@ -56,6 +56,11 @@ const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
 // Kinesis partition key, so one device's readings stay in order on one shard.
 const DeviceIDField = "device_id"
 
+// DefaultDevices is how many devices a producer simulates unless told
+// otherwise (device-0000 .. device-0009). The sample device metadata in
+// glue/samples/landing/devices covers at least these.
+const DefaultDevices = 10
+
 // dropoutProbability is the chance that an optional numeric reading is null
 // in a valid record: real sensors drop out, and the lake must handle nulls.
 const dropoutProbability = 0.002
