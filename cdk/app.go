@@ -12,6 +12,7 @@ type Lake struct {
 	Catalog   *CatalogStack
 	Streaming *StreamingStack
 	Analytics *AnalyticsStack
+	ML        *MlStack
 }
 
 // NewLake adds the lake's stacks to app, wired through typed props, with tags
@@ -73,6 +74,20 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	lake.ML, err = NewMlStack(app, "ML", &MlProps{
+		StackProps:      stackProps("ml", "ML workflows: train and transform, hyperparameter tuning, evaluate Lambda, model registry"),
+		Config:          cfg,
+		LakeKey:         lake.Storage.LakeKey,
+		AnalyticsBucket: lake.Storage.AnalyticsBucket,
+		Vpc:             lake.Network.Vpc,
+		FeaturesJobName: lake.Catalog.Etl.FeaturesJobName,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The workflows start the features job by name: deploy it first.
+	lake.ML.AddStackDependency(lake.Catalog.Stack, jsii.String("the ML workflows run the Catalog stack's features job"))
 
 	tags := awscdk.Tags_Of(app)
 	tags.Add(jsii.String("project"), &cfg.Project, nil)

@@ -106,6 +106,21 @@ type Config struct {
 	// outside prod) for on demand only, so an idle sandbox runs nothing.
 	EtlSchedule string
 
+	// TrainingInstanceType and TransformInstanceType run SageMaker training and
+	// batch transform. Default ml.m5.large: XGBoost on a few million rows
+	// needs no more, and it costs about $0.12 an hour.
+	TrainingInstanceType, TransformInstanceType string
+	// TuningMaxJobs and TuningMaxParallelJobs bound a hyperparameter tuning run.
+	TuningMaxJobs, TuningMaxParallelJobs int
+	// MinAuc is the default quality gate: a model registers only with a
+	// validation ROC AUC at least this high (an execution may pass its own).
+	MinAuc float64
+	// MlSchedule starts the train-and-transform workflow (an EventBridge cron
+	// expression); the rule exists but is disabled unless MlScheduleEnabled.
+	MlSchedule string
+	// MlScheduleEnabled turns the schedule on. Default false: each run costs money.
+	MlScheduleEnabled bool
+
 	// Emulator marks a profile deployed into a LocalStack-compatible emulator:
 	// resources the emulator rejects are kept in the template under a
 	// condition that is false. Only the local profile sets it.
@@ -146,6 +161,12 @@ func defaultsFor(profile string) (Config, error) {
 		GlueWorkers:                 2,
 		GlueTimeoutMinutes:          60,
 		GlueMaxRetries:              0,
+		TrainingInstanceType:        "ml.m5.large",
+		TransformInstanceType:       "ml.m5.large",
+		TuningMaxJobs:               4,
+		TuningMaxParallelJobs:       2,
+		MinAuc:                      0.75,
+		MlSchedule:                  "cron(0 4 ? * SUN *)", // Sundays 04:00 UTC, after the nightly ETL
 		LambdaArch:                  "arm64",
 	}
 	switch profile {
@@ -165,6 +186,8 @@ func defaultsFor(profile string) (Config, error) {
 		base.GlueTimeoutMinutes = 240
 		base.GlueMaxRetries = 1
 		base.EtlSchedule = "cron(15 2 * * ? *)" // daily at 02:15 UTC, after the previous day's last hour has landed
+		base.TuningMaxJobs = 20
+		base.TuningMaxParallelJobs = 4
 		return base, nil
 	case ProfileLocal:
 		// The emulator is thrown away after each run: nothing to retain.
@@ -227,6 +250,13 @@ var settings = []setting{
 	intSetting("glueTimeoutMinutes", "Glue job run timeout (minutes)", 1, 2880, func(c *Config) *int { return &c.GlueTimeoutMinutes }),
 	intSetting("glueMaxRetries", "Glue job retries after a failed run", 0, 10, func(c *Config) *int { return &c.GlueMaxRetries }),
 	stringSetting("etlSchedule", "Glue cron expression that starts crawler -> curate -> features; empty = on demand", nil, func(c *Config) *string { return &c.EtlSchedule }),
+	stringSetting("trainingInstanceType", "SageMaker training instance type", nil, func(c *Config) *string { return &c.TrainingInstanceType }),
+	stringSetting("transformInstanceType", "SageMaker batch transform instance type", nil, func(c *Config) *string { return &c.TransformInstanceType }),
+	intSetting("tuningMaxJobs", "training jobs per hyperparameter tuning run", 1, 500, func(c *Config) *int { return &c.TuningMaxJobs }),
+	intSetting("tuningMaxParallelJobs", "training jobs a tuning run starts at once", 1, 100, func(c *Config) *int { return &c.TuningMaxParallelJobs }),
+	floatSetting("minAuc", "default quality gate: validation ROC AUC a model needs to be registered", 0, 1, func(c *Config) *float64 { return &c.MinAuc }),
+	stringSetting("mlSchedule", "EventBridge cron expression of the scheduled training run", nil, func(c *Config) *string { return &c.MlSchedule }),
+	boolSetting("mlScheduleEnabled", "turn the scheduled training run on", func(c *Config) *bool { return &c.MlScheduleEnabled }),
 	stringSetting("alarmEmail", "e-mail subscribed to the alarm topic; empty = none", nil, func(c *Config) *string { return &c.AlarmEmail }),
 	stringSetting("lambdaArch", "architecture Go Lambdas are built for", []string{"arm64", "amd64"}, func(c *Config) *string { return &c.LambdaArch }),
 }
@@ -299,6 +329,21 @@ func (c Config) Validate() error {
 	if c.EtlSchedule != "" && !(strings.HasPrefix(c.EtlSchedule, "cron(") && strings.HasSuffix(c.EtlSchedule, ")") && len(strings.Fields(c.EtlSchedule[5:len(c.EtlSchedule)-1])) == 6) {
 		return fmt.Errorf("etlSchedule %q is not a Glue cron expression: use six fields such as -c 'etlSchedule=cron(15 2 * * ? *)', or empty for on demand", c.EtlSchedule)
 	}
+	if n := len(c.Project) + 1 + len(c.Profile); n > maxTuningJobPrefix {
+		// A tuning job name is at most 32 characters: the prefix, "-" and an 8-character run id.
+		return fmt.Errorf("project %q is too long for SageMaker tuning job names (%q is %d characters, at most %d): use a project name of at most %d characters", c.Project, c.Project+"-"+c.Profile, n, maxTuningJobPrefix, maxTuningJobPrefix-1-len(c.Profile))
+	}
+	if c.TuningMaxParallelJobs > c.TuningMaxJobs {
+		return fmt.Errorf("tuningMaxParallelJobs (%d) is above tuningMaxJobs (%d): lower -c tuningMaxParallelJobs or raise -c tuningMaxJobs", c.TuningMaxParallelJobs, c.TuningMaxJobs)
+	}
+	for _, it := range []struct{ key, value string }{{"trainingInstanceType", c.TrainingInstanceType}, {"transformInstanceType", c.TransformInstanceType}} {
+		if !strings.HasPrefix(it.value, "ml.") || strings.Count(it.value, ".") != 2 {
+			return fmt.Errorf("%s %q is not a SageMaker instance type: use one such as ml.m5.large", it.key, it.value)
+		}
+	}
+	if !(strings.HasPrefix(c.MlSchedule, "cron(") || strings.HasPrefix(c.MlSchedule, "rate(")) || !strings.HasSuffix(c.MlSchedule, ")") {
+		return fmt.Errorf("mlSchedule %q is not an EventBridge schedule: use cron(...) or rate(...), e.g. -c 'mlSchedule=cron(0 4 ? * SUN *)'", c.MlSchedule)
+	}
 	if !validCidr16to24(c.VpcCidr) {
 		return fmt.Errorf("vpcCidr %q is not an IPv4 CIDR with a prefix from /16 to /24: set -c vpcCidr=10.40.0.0/16 or similar", c.VpcCidr)
 	}
@@ -332,6 +377,37 @@ func intSetting(key, doc string, min, max int, field func(*Config) *int) setting
 			return nil
 		},
 		show: func(c *Config) string { return strconv.Itoa(*field(c)) },
+	}
+}
+
+// maxTuningJobPrefix leaves room for "-" and an 8-character run id in a
+// 32-character SageMaker tuning job name.
+const maxTuningJobPrefix = 23
+
+func floatSetting(key, doc string, min, max float64, field func(*Config) *float64) setting {
+	return setting{
+		key: key, doc: doc,
+		apply: func(c *Config, raw any) error {
+			var f float64
+			switch v := raw.(type) {
+			case float64:
+				f = v
+			case string:
+				x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil {
+					return fmt.Errorf("%q is not a number: use a number from %g to %g", v, min, max)
+				}
+				f = x
+			default:
+				return fmt.Errorf("%v is not a number: use a number from %g to %g", raw, min, max)
+			}
+			if math.IsNaN(f) || f < min || f > max {
+				return fmt.Errorf("%g is out of range: use a number from %g to %g", f, min, max)
+			}
+			*field(c) = f
+			return nil
+		},
+		show: func(c *Config) string { return strconv.FormatFloat(*field(c), 'f', -1, 64) },
 	}
 }
 

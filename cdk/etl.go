@@ -41,8 +41,10 @@ type Etl struct {
 	SecurityConfiguration awsglue.SecurityConfiguration
 	Crawler               awsglue.CfnCrawler
 	Curate, Features      awsglue.PySparkEtlJob
-	Workflow              awsglue.Workflow
-	DataQuality           awsglue.DataQualityRuleset
+	// FeaturesJobName is the features job's name, known at synth.
+	FeaturesJobName string
+	Workflow        awsglue.Workflow
+	DataQuality     awsglue.DataQualityRuleset
 }
 
 // addEtl creates the security configuration, the landing crawler, the
@@ -230,6 +232,7 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 			"quarantine_path":     s3uri(props.CuratedBucket, QuarantinePrefix),
 			"job-bookmark-option": "job-bookmark-enable", // each run reads only raw files it has not seen
 		})
+	e.FeaturesJobName = name + "-features"
 	e.Features = job("FeaturesJob", "features", "Curated telemetry -> XGBoost training and validation CSV (label first, no header) and manifest.json",
 		featuresRole, featuresAsset, map[string]string{
 			"curated_path": s3uri(props.CuratedBucket, CuratedTelemetryPrefix),

@@ -20,6 +20,7 @@ const (
 	stackCatalog   = "datalake-local-catalog"
 	stackStreaming = "datalake-local-streaming"
 	stackAnalytics = "datalake-local-analytics"
+	stackML        = "datalake-local-ml"
 	glueDatabase   = "datalake_local"
 	rawTable       = "raw_telemetry"
 	// account is the account id LocalStack-compatible emulators report for
@@ -30,7 +31,7 @@ const (
 )
 
 // Stacks are every stack of the local profile, in deploy order.
-var Stacks = []string{stackStorage, stackNetwork, stackCatalog, stackStreaming, stackAnalytics}
+var Stacks = []string{stackStorage, stackNetwork, stackCatalog, stackStreaming, stackAnalytics, stackML}
 
 // Target is the LocalStack-compatible endpoint the harness works against:
 // an emulator it started, or one the user named with AWS_ENDPOINT_URL.

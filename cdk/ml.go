@@ -1,0 +1,357 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/refdatalake/datalake/internal/sagemakerimage"
+	"github.com/refdatalake/datalake/statemachines"
+)
+
+// Prefixes of the analytics bucket the ML workflows use.
+const (
+	ModelsPrefix         = "models/"
+	BatchTransformPrefix = "batch-transform/"
+	// ModelFamily is the registry's partition key for the telemetry failure model.
+	ModelFamily = "telemetry-failure-xgboost"
+)
+
+// MlProps is what the ML stack needs from the others.
+type MlProps struct {
+	awscdk.StackProps
+	Config          Config
+	LakeKey         awskms.IKey
+	AnalyticsBucket awss3.IBucket
+	Vpc             awsec2.IVpc
+	// FeaturesJobName is the Glue job GenerateDataset runs.
+	FeaturesJobName string
+}
+
+// MlStack owns the two state machines, the evaluate Lambda, the SageMaker
+// execution role, the model registry and the notification topic.
+type MlStack struct {
+	awscdk.Stack
+	TrainAndTransform awsstepfunctions.StateMachine
+	Tune              awsstepfunctions.StateMachine
+	Evaluate          *GoFunction
+	Registry          awsdynamodb.Table
+	Topic             awssns.Topic
+	SageMakerRole     awsiam.IRole
+	SecurityGroup     awsec2.SecurityGroup
+}
+
+// NewMlStack creates the ML workflows from statemachines/*.asl.json.
+func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack, error) {
+	cfg := props.Config
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	m := &MlStack{Stack: stack}
+	prefix := cfg.Project + "-" + cfg.Profile
+	region, account, partition := *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID(), *awscdk.Aws_PARTITION()
+	bucket := props.AnalyticsBucket
+	objects := func(p string) *string { return jsii.String(*bucket.BucketArn() + "/" + p + "*") }
+	s3uri := func(p string) string { return "s3://" + *bucket.BucketName() + "/" + p }
+	list := func(sid string, prefixes ...string) awsiam.PolicyStatement {
+		like := make([]string, len(prefixes))
+		for i, p := range prefixes {
+			like[i] = p + "*"
+		}
+		return stmtWhen(sid, []string{"s3:ListBucket"}, map[string]any{"StringLike": map[string]any{"s3:prefix": like}}, bucket.BucketArn())
+	}
+
+	// The training and transform containers run with network isolation in
+	// the isolated subnets: no route anywhere but the gateway endpoints.
+	m.SecurityGroup = awsec2.NewSecurityGroup(stack, jsii.String("SageMakerJobs"), &awsec2.SecurityGroupProps{
+		Vpc:              props.Vpc,
+		Description:      jsii.String("SageMaker training and transform jobs: HTTPS out only (the isolated subnets route nowhere but the S3 and DynamoDB gateway endpoints)"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	m.SecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)),
+		jsii.String("HTTPS to the S3 gateway endpoint (isolated subnets have no other route)"), jsii.Bool(false))
+	subnets := props.Vpc.IsolatedSubnets()
+	subnetIDs := make([]*string, len(*subnets))
+	subnetArns := make([]*string, len(*subnets))
+	for i, s := range *subnets {
+		subnetIDs[i] = s.SubnetId()
+		subnetArns[i] = jsii.String("arn:" + partition + ":ec2:" + region + ":" + account + ":subnet/" + *s.SubnetId())
+	}
+
+	regionOnly := map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": region}}
+	sageMakerStatements := []awsiam.PolicyStatement{
+		list("ListMlPrefixes", TrainingPrefix, ModelsPrefix, BatchTransformPrefix),
+		stmt("ReadTrainingSetsAndModels", []string{"s3:GetObject"}, objects(TrainingPrefix), objects(ModelsPrefix)),
+		stmt("WriteModelsAndPredictions", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, objects(ModelsPrefix), objects(BatchTransformPrefix)),
+		stmt("UseLakeKey", []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, props.LakeKey.KeyArn()),
+		// Volume encryption: SageMaker creates grants for the instances it launches.
+		stmtWhen("GrantLakeKeyToJobVolumes", []string{"kms:CreateGrant"}, map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}, props.LakeKey.KeyArn()),
+		stmt("AttachToIsolatedSubnets", []string{"ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"},
+			append(subnetArns, jsii.String("arn:"+partition+":ec2:"+region+":"+account+":security-group/"+*m.SecurityGroup.SecurityGroupId()),
+				jsii.String("arn:"+partition+":ec2:"+region+":"+account+":network-interface/*"))...),
+		// EC2 Describe calls have no resource-level permissions: "*" is all IAM accepts; the condition keeps them in the region.
+		stmtWhen("DescribeNetwork", []string{"ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"},
+			regionOnly, jsii.String("*")),
+		stmt("WriteJobLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+			jsii.String("arn:"+partition+":logs:"+region+":"+account+":log-group:/aws/sagemaker/*")),
+		// PutMetricData has no resource-level permissions; the condition limits it to SageMaker's namespaces.
+		stmtWhen("PublishJobMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringLike": map[string]any{"cloudwatch:namespace": []string{"/aws/sagemaker/*", "aws/sagemaker/*"}}}, jsii.String("*")),
+		// The built-in algorithm images live in AWS-owned registries (one account per region).
+		stmt("PullXGBoostImage", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
+			jsii.String("arn:"+partition+":ecr:"+region+":*:repository/sagemaker-xgboost")),
+		stmtWhen("AuthenticateToEcr", []string{"ecr:GetAuthorizationToken"}, regionOnly, jsii.String("*")),
+	}
+	smPolicy := awsiam.NewManagedPolicy(stack, jsii.String("SageMakerExecutionPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("Lets SageMaker jobs read training sets, write models and predictions, and run in the isolated subnets"),
+		Statements:  &sageMakerStatements,
+	})
+	smRole := awsiam.NewRole(stack, jsii.String("SageMakerExecutionRole"), &awsiam.RoleProps{
+		Description: jsii.String("Assumed by SageMaker training, model and transform jobs of " + prefix),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("sagemaker.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
+		}),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{smPolicy},
+	})
+	suppress(smPolicy, []nagReason{{"AwsSolutions-IAM5",
+		"Object wildcards are confined to the analytics bucket's training/, models/ and batch-transform/ prefixes, where SageMaker names objects per job; network-interface/* because SageMaker creates the interfaces; log groups under /aws/sagemaker/; ecr:GetAuthorizationToken, EC2 Describe and PutMetricData accept no resource but *, each narrowed by a condition; the XGBoost repository lives in an AWS-owned account that differs per region."}})
+	m.SageMakerRole = smRole.WithoutPolicyUpdates(nil)
+
+	// Model registry: one item per registered model version.
+	m.Registry = awsdynamodb.NewTable(stack, jsii.String("ModelRegistry"), &awsdynamodb.TableProps{
+		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String("modelFamily"), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:                          &awsdynamodb.Attribute{Name: jsii.String("registeredAt"), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST, // $0 idle
+		Encryption:                       awsdynamodb.TableEncryption_CUSTOMER_MANAGED,
+		EncryptionKey:                    props.LakeKey,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: jsii.Bool(true)},
+		DeletionProtection:               jsii.Bool(cfg.Profile == ProfileProd),
+		RemovalPolicy:                    removalPolicy(cfg),
+	})
+	suppress(m.Registry, []nagReason{
+		{"NIST.800.53.R5-DynamoDBInBackupPlan", "Point-in-time recovery is on (35 days), and every item can be rebuilt from the metrics.json written next to each model's predictions."},
+		{"HIPAA.Security-DynamoDBInBackupPlan", "Point-in-time recovery is on (35 days), and every item can be rebuilt from the metrics.json written next to each model's predictions."},
+	})
+
+	m.Topic = awssns.NewTopic(stack, jsii.String("MlNotifications"), &awssns.TopicProps{
+		DisplayName: jsii.String(cfg.Project + " " + cfg.Profile + " ML workflow notifications"),
+		MasterKey:   props.LakeKey,
+		EnforceSSL:  jsii.Bool(true),
+	})
+
+	var err error
+	m.Evaluate, err = NewGoFunction(stack, "EvaluateFunction", GoFunctionProps{
+		Config:      cfg,
+		Package:     "./lambdas/evaluate",
+		Description: "Scores batch transform predictions against the validation labels: confusion matrix, precision, recall, F1, ROC AUC",
+		LakeKey:     props.LakeKey,
+		MemoryMB:    1024,
+		Timeout:     awscdk.Duration_Minutes(jsii.Number(5)),
+		Environment: map[string]string{"LAKE_KEY_ARN": *props.LakeKey.KeyArn()},
+		OutsideVpcReason: "It only calls S3 with its role; the VPC holds nothing it needs, and attaching it would add " +
+			"ENI permissions on resource * to its role.",
+		NoDlqReason: "Step Functions invokes it synchronously and retries and catches its errors; a DLQ only applies to asynchronous invocations.",
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.Evaluate.Policy.AddStatements(
+		list("ListPredictionsAndLabels", TrainingPrefix+"validation/", BatchTransformPrefix),
+		stmt("ReadPredictionsAndLabels", []string{"s3:GetObject"}, objects(TrainingPrefix+"validation/"), objects(BatchTransformPrefix)),
+		stmt("WriteMetrics", []string{"s3:PutObject"}, objects(BatchTransformPrefix)),
+		stmtWhen("UseLakeKeyViaS3", []string{"kms:Decrypt", "kms:GenerateDataKey"},
+			map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3." + region + ".amazonaws.com"}}, props.LakeKey.KeyArn()),
+	)
+	suppress(m.Evaluate.Policy, []nagReason{{"AwsSolutions-IAM5",
+		"Object wildcards are confined to the validation set and batch-transform/ prefixes, whose object names SageMaker and Spark choose."}})
+
+	image, err := xgboostImage(stack, cfg)
+	if err != nil {
+		return nil, err
+	}
+	subs := map[string]*string{
+		"JobPrefix":             jsii.String(prefix),
+		"TuningJobPrefix":       jsii.String(prefix),
+		"XGBoostImage":          image,
+		"SageMakerRoleArn":      smRole.RoleArn(),
+		"KmsKeyArn":             props.LakeKey.KeyArn(),
+		"SubnetIds":             awscdk.Fn_Join(jsii.String(","), &subnetIDs),
+		"SecurityGroupId":       m.SecurityGroup.SecurityGroupId(),
+		"TrainingDataUri":       jsii.String(s3uri(TrainingPrefix)),
+		"ModelOutputUri":        jsii.String(s3uri(ModelsPrefix)),
+		"TransformOutputUri":    jsii.String(s3uri(BatchTransformPrefix)),
+		"TrainingInstanceType":  jsii.String(cfg.TrainingInstanceType),
+		"TransformInstanceType": jsii.String(cfg.TransformInstanceType),
+		"TuningMaxJobs":         jsii.String(strconv.Itoa(cfg.TuningMaxJobs)),
+		"TuningMaxParallelJobs": jsii.String(strconv.Itoa(cfg.TuningMaxParallelJobs)),
+		"DefaultMinAuc":         jsii.String(strconv.FormatFloat(cfg.MinAuc, 'f', -1, 64)),
+		"FeaturesJobName":       jsii.String(props.FeaturesJobName),
+		"EvaluateFunctionArn":   m.Evaluate.Function.FunctionArn(),
+		"RegistryTableName":     m.Registry.TableName(),
+		"ModelFamily":           jsii.String(ModelFamily),
+		"TopicArn":              m.Topic.TopicArn(),
+	}
+
+	sm := func(name string) string {
+		return "arn:" + partition + ":sagemaker:" + region + ":" + account + ":" + name
+	}
+	eventsRule := func(name string) *string {
+		return jsii.String("arn:" + partition + ":events:" + region + ":" + account + ":rule/" + name)
+	}
+	workflowStatements := []awsiam.PolicyStatement{
+		stmt("RunFeaturesJob", []string{"glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"},
+			jsii.String("arn:"+partition+":glue:"+region+":"+account+":job/"+props.FeaturesJobName)),
+		stmt("RunTrainingJobs", []string{"sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags"},
+			jsii.String(sm("training-job/"+prefix+"-*"))),
+		stmt("RunTuningJobs", []string{"sagemaker:CreateHyperParameterTuningJob", "sagemaker:DescribeHyperParameterTuningJob",
+			"sagemaker:StopHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob", "sagemaker:AddTags"},
+			jsii.String(sm("hyper-parameter-tuning-job/"+prefix+"-*"))),
+		stmt("CreateModels", []string{"sagemaker:CreateModel", "sagemaker:AddTags"}, jsii.String(sm("model/"+prefix+"-*"))),
+		stmt("RunTransformJobs", []string{"sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob", "sagemaker:AddTags"},
+			jsii.String(sm("transform-job/"+prefix+"-*"))),
+		stmtWhen("PassSageMakerRole", []string{"iam:PassRole"}, map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}, smRole.RoleArn()),
+		// The .sync SageMaker integrations wait on these managed EventBridge rules.
+		stmt("SyncWithSageMakerEvents", []string{"events:PutTargets", "events:PutRule", "events:DescribeRule"},
+			eventsRule("StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
+			eventsRule("StepFunctionsGetEventsForSageMakerTransformJobsRule"),
+			eventsRule("StepFunctionsGetEventsForSageMakerTuningJobsRule")),
+		stmt("InvokeEvaluate", []string{"lambda:InvokeFunction"}, m.Evaluate.Function.FunctionArn(), jsii.String(*m.Evaluate.Function.FunctionArn()+":*")),
+		stmt("RegisterModels", []string{"dynamodb:PutItem"}, m.Registry.TableArn()),
+		stmt("Notify", []string{"sns:Publish"}, m.Topic.TopicArn()),
+		// Publishing to the encrypted topic.
+		stmtWhen("UseLakeKeyViaSns", []string{"kms:Decrypt", "kms:GenerateDataKey"},
+			map[string]any{"StringEquals": map[string]any{"kms:ViaService": "sns." + region + ".amazonaws.com"}}, props.LakeKey.KeyArn()),
+		// CloudWatch Logs log delivery and X-Ray accept no resource but "*" (Step Functions' documented policy).
+		stmtWhen("DeliverExecutionLogs", []string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+			"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, regionOnly, jsii.String("*")),
+		stmtWhen("Trace", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}, regionOnly, jsii.String("*")),
+	}
+	wfPolicy := awsiam.NewManagedPolicy(stack, jsii.String("WorkflowPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("Lets the ML state machines run the features job and SageMaker jobs named " + prefix + "-*, evaluate, register and notify"),
+		Statements:  &workflowStatements,
+	})
+	wfRole := awsiam.NewRole(stack, jsii.String("WorkflowRole"), &awsiam.RoleProps{
+		Description: jsii.String("Assumed by the ML state machines of " + prefix),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("states.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
+		}),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{wfPolicy},
+	})
+	suppress(wfPolicy, []nagReason{{"AwsSolutions-IAM5",
+		"SageMaker job and model wildcards are the project's name prefix (names carry a per-run id); the Lambda version wildcard covers the evaluate function's versions; log delivery and X-Ray accept no resource but *, narrowed to the region."}})
+	workflowRole := wfRole.WithoutPolicyUpdates(nil)
+
+	logs := awslogs.NewLogGroup(stack, jsii.String("WorkflowLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String("/aws/vendedlogs/states/" + prefix + "-ml"),
+		EncryptionKey: props.LakeKey,
+		Retention:     retention(cfg.LogRetentionDays),
+		RemovalPolicy: removalPolicy(cfg),
+	})
+	machine := func(id, name string, timeout float64) (awsstepfunctions.StateMachine, error) {
+		raw, err := statemachines.Raw(name)
+		if err != nil {
+			return nil, err
+		}
+		provided := map[string]string{}
+		used := map[string]*string{}
+		for _, p := range statemachines.Placeholders(raw) {
+			v, ok := subs[p]
+			if !ok {
+				return nil, fmt.Errorf("state machine %s: no value for ${%s}", name, p)
+			}
+			provided[p] = "set"
+			used[p] = v
+		}
+		if err := statemachines.Check(name, provided); err != nil {
+			return nil, err
+		}
+		return awsstepfunctions.NewStateMachine(stack, jsii.String(id), &awsstepfunctions.StateMachineProps{
+			StateMachineName:        jsii.String(prefix + "-" + name),
+			DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(string(raw))),
+			DefinitionSubstitutions: &used,
+			Role:                    workflowRole,
+			Timeout:                 awscdk.Duration_Seconds(jsii.Number(timeout)),
+			TracingEnabled:          jsii.Bool(true),
+			Logs: &awsstepfunctions.LogOptions{
+				Destination: logs, Level: awsstepfunctions.LogLevel_ALL, IncludeExecutionData: jsii.Bool(true),
+			},
+			RemovalPolicy: removalPolicy(cfg),
+		}), nil
+	}
+	if m.TrainAndTransform, err = machine("TrainAndTransform", statemachines.TrainAndTransform, 6*3600); err != nil {
+		return nil, err
+	}
+	if m.Tune, err = machine("Tune", statemachines.Tune, 24*3600); err != nil {
+		return nil, err
+	}
+
+	// A weekly retrain, created disabled: each run costs money (see README).
+	startPolicy := awsiam.NewManagedPolicy(stack, jsii.String("TrainSchedulePolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("Lets the schedule start train-and-transform"),
+		Statements:  &[]awsiam.PolicyStatement{stmt("StartTraining", []string{"states:StartExecution"}, m.TrainAndTransform.StateMachineArn())},
+	})
+	startRole := awsiam.NewRole(stack, jsii.String("TrainScheduleRole"), &awsiam.RoleProps{
+		Description: jsii.String("Assumed by EventBridge to start the scheduled training run of " + prefix),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
+		}),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{startPolicy},
+	})
+	awsevents.NewRule(stack, jsii.String("TrainSchedule"), &awsevents.RuleProps{
+		Description: jsii.String("Starts train-and-transform on a schedule (disabled unless -c mlScheduleEnabled=true)"),
+		Schedule:    awsevents.Schedule_Expression(jsii.String(cfg.MlSchedule)),
+		Enabled:     jsii.Bool(cfg.MlScheduleEnabled),
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSfnStateMachine(m.TrainAndTransform, &awseventstargets.SfnStateMachineProps{
+			Input: awsevents.RuleTargetInput_FromObject(map[string]any{"runFeatures": true}),
+			Role:  startRole.WithoutPolicyUpdates(nil),
+		})},
+	})
+
+	outputs := map[string]*string{
+		"TrainStateMachineArn": m.TrainAndTransform.StateMachineArn(), "TuneStateMachineArn": m.Tune.StateMachineArn(),
+		"ModelRegistryTableName": m.Registry.TableName(), "MlTopicArn": m.Topic.TopicArn(),
+	}
+	keys := make([]string, 0, len(outputs))
+	for k := range outputs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		awscdk.NewCfnOutput(stack, jsii.String(k), &awscdk.CfnOutputProps{Value: outputs[k]})
+	}
+	return m, nil
+}
+
+// xgboostImage resolves the built-in XGBoost image without network: for a
+// pinned region from the table in internal/sagemakerimage, otherwise through
+// a template mapping from that table, keyed by the deploy region.
+func xgboostImage(stack awscdk.Stack, cfg Config) (*string, error) {
+	if cfg.Region != "" {
+		uri, err := sagemakerimage.XGBoost(cfg.Region)
+		if err != nil {
+			return nil, fmt.Errorf("-c region=%s: %w", cfg.Region, err)
+		}
+		return jsii.String(uri), nil
+	}
+	mapping := map[string]*map[string]any{}
+	for _, r := range sagemakerimage.Regions() {
+		uri, err := sagemakerimage.XGBoost(r)
+		if err != nil {
+			panic(err) // Regions and XGBoost disagree: a bug in the table
+		}
+		mapping[r] = &map[string]any{"uri": uri}
+	}
+	m := awscdk.NewCfnMapping(stack, jsii.String("XGBoostImage"), &awscdk.CfnMappingProps{Mapping: &mapping})
+	return m.FindInMap(awscdk.Aws_REGION(), jsii.String("uri"), nil), nil
+}
