@@ -288,12 +288,24 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 		Dqdl:        awsglue.Dqdl_FromString(jsii.String(curatedDqdl())),
 	})
 	e.DataQuality.Node().AddDependency(c.CuratedTelemetry)
+	// Evaluation runs assume this role: read the curated table and publish results.
+	dqRole := glueRole(stack, "DataQualityRole", "Assumed by Glue Data Quality evaluation runs of "+name+"-"+CuratedTelemetryTableName, []awsiam.PolicyStatement{
+		stmt("ReadCuratedTable", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"},
+			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(CuratedTelemetryTableName)),
+		stmt("UseRuleset", []string{"glue:GetDataQualityRuleset", "glue:PublishDataQuality"},
+			jsii.String("arn:"+partition+":glue:"+region+":"+account+":dataQualityRuleset/"+name+"-"+CuratedTelemetryTableName)),
+		listUnder("ListCurated", props.CuratedBucket, CuratedTelemetryPrefix),
+		stmt("ReadCurated", []string{"s3:GetObject"}, objects(props.CuratedBucket, CuratedTelemetryPrefix)),
+		useKey,
+		stmt("WriteGlueLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogs("/aws-glue/*")...),
+		stmtWhen("PublishMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "Glue Data Quality"}}, jsii.String("*")),
+	}, "Object wildcards are confined to curated telemetry/, whose keys Spark chose; log wildcards to Glue's own /aws-glue groups; PutMetricData accepts no resource but *, limited to the Glue Data Quality namespace by a condition.")
 	skipOnEmulator(cfg, stack, "DataQualityEnabled", "Emulators reject AWS::Glue::DataQualityRuleset",
 		e.DataQuality.Node().DefaultChild().(awscdk.CfnResource))
 
 	for id, v := range map[string]*string{
 		"LandingCrawlerName": e.Crawler.Ref(), "CurateJobName": e.Curate.JobName(), "FeaturesJobName": e.Features.JobName(),
-		"EtlWorkflowName": jsii.String(name + "-etl"),
+		"EtlWorkflowName": jsii.String(name + "-etl"), "DataQualityRoleArn": dqRole.RoleArn(),
 	} {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v})
 	}

@@ -225,7 +225,7 @@ var noResourceLevelActions = map[string]bool{
 	"ec2:DescribeNetworkInterfaces": true, "ec2:DescribeVpcs": true, "ec2:DescribeDhcpOptions": true,
 	"ec2:DescribeSubnets": true, "ec2:DescribeSecurityGroups": true,
 	"ecr:GetAuthorizationToken": true,
-	"logs:CreateLogDelivery": true, "logs:GetLogDelivery": true, "logs:UpdateLogDelivery": true, "logs:DeleteLogDelivery": true,
+	"logs:CreateLogDelivery":    true, "logs:GetLogDelivery": true, "logs:UpdateLogDelivery": true, "logs:DeleteLogDelivery": true,
 	"logs:ListLogDeliveries": true, "logs:PutResourcePolicy": true, "logs:DescribeResourcePolicies": true, "logs:DescribeLogGroups": true,
 	"xray:PutTraceSegments": true, "xray:PutTelemetryRecords": true, "xray:GetSamplingRules": true, "xray:GetSamplingTargets": true,
 }
