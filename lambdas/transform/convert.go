@@ -43,9 +43,12 @@ const (
 // the converter's scratch buffer, so it is valid only until the next record.
 type value struct {
 	kind kind
-	text []byte
-	num  float64
-	time time.Time
+	// plain marks text that is valid UTF-8 and needs no JSON escaping, so
+	// emit copies it between quotes without scanning it again.
+	plain bool
+	text  []byte
+	num   float64
+	time  time.Time
 }
 
 // member is a JSON member the schema does not declare, bound for extras.
@@ -65,6 +68,7 @@ type converter struct {
 	scratch []byte   // unescaped strings of the current record
 	members []member // unknown JSON members of the current record
 	extras  []byte   // the extras object of the current record
+	dates   dateCache
 }
 
 func newConverter(p *plan) *converter {
@@ -125,23 +129,35 @@ func (c *converter) reset(n int) {
 // emit appends every schema field, in declared order, as one JSON line, or
 // fails if a required field is missing.
 func (c *converter) emit(dst []byte) ([]byte, error) {
-	for i := range c.plan.fields {
-		f := &c.plan.fields[i]
-		dst = append(dst, c.plan.keyPrefix[i]...)
+	p := c.plan
+	for i := range c.vals {
 		v := &c.vals[i]
 		switch v.kind {
 		case missing, null:
-			if f.Required { // an explicit null or empty cell failed earlier
+			if f := &p.fields[i]; f.Required { // an explicit null or empty cell failed earlier
 				return nil, fmt.Errorf("%s: required, but missing", f.Name)
 			}
+			dst = p.keyPrefix[i].appendTo(dst)
 			dst = append(dst, "null"...)
 		case text:
-			dst = appendJSONString(dst, v.text)
+			if v.plain {
+				dst = p.keyQuote[i].appendTo(dst)
+				dst = append(dst, v.text...)
+				dst = append(dst, '"')
+			} else {
+				dst = p.keyPrefix[i].appendTo(dst)
+				dst = appendJSONString(dst, v.text)
+			}
 		case number:
+			dst = p.keyPrefix[i].appendTo(dst)
 			dst = appendNumber(dst, v.num, v.text)
 		case instant:
-			dst = append(dst, '"')
-			dst = appendTime(dst, v.time, schema.TimeLayout)
+			dst = p.keyQuote[i].appendTo(dst)
+			if schema.TimeLayout == hiveMillis {
+				dst = appendHiveMillis(dst, v.time, &c.dates)
+			} else {
+				dst = appendTime(dst, v.time, schema.TimeLayout)
+			}
 			dst = append(dst, '"')
 		}
 	}
@@ -153,36 +169,44 @@ func (c *converter) setNull(i int, what string) error {
 	if f := &c.plan.fields[i]; f.Required {
 		return fmt.Errorf("%s: required, but %s", f.Name, what)
 	}
-	c.vals[i] = value{kind: null}
+	c.vals[i].kind = null
 	return nil
 }
 
 // setText sets field i from text: a CSV cell (fromCSV) or a decoded JSON
 // string. Only CSV may carry numbers and epoch milliseconds as text.
 func (c *converter) setText(i int, b []byte, fromCSV bool) error {
-	f := &c.plan.fields[i]
-	switch f.Type {
-	case schema.String:
-		if !utf8.Valid(b) {
-			return fmt.Errorf("%s: invalid UTF-8", f.Name)
+	switch c.plan.types[i] {
+	case stringField:
+		// One pass settles the common case: printable ASCII without quotes or
+		// backslashes is valid UTF-8 and is emitted as it is.
+		plain := isPlainText(b)
+		if !plain && !utf8.Valid(b) {
+			return fmt.Errorf("%s: invalid UTF-8", c.plan.fields[i].Name)
 		}
-		if err := checkString(f, b); err != nil {
+		if err := checkString(c.plan.checkString[i], b); err != nil {
 			return err
 		}
-		c.vals[i] = value{kind: text, text: b}
-	case schema.Double:
+		// Only the members emit reads for this kind: storing the whole value
+		// would also clear the others, a write barrier check each.
+		v := &c.vals[i]
+		v.kind, v.plain, v.text = text, plain, b
+	case doubleField:
 		if !fromCSV {
-			return fmt.Errorf("%s: got the string %s, want a JSON number: quoted numbers are not coerced, so a producer that stringifies values is caught at once", f.Name, quotePrefix(b))
+			return fmt.Errorf("%s: got the string %s, want a JSON number: quoted numbers are not coerced, so a producer that stringifies values is caught at once", c.plan.fields[i].Name, quotePrefix(b))
+		}
+		if v, ok := parseShortDecimal(b); ok {
+			return c.setNumber(i, v, b)
 		}
 		decimal, jsonNumber := decimalForm(b)
 		if !decimal {
-			return fmt.Errorf("%s: %s is not a decimal number", f.Name, quotePrefix(b))
+			return fmt.Errorf("%s: %s is not a decimal number", c.plan.fields[i].Name, quotePrefix(b))
 		}
 		return c.setFloat(i, b, jsonNumber)
-	case schema.Timestamp:
+	case timestampField:
 		t, err := parseTime(b, fromCSV)
 		if err != nil {
-			return fmt.Errorf("%s: %w", f.Name, err)
+			return fmt.Errorf("%s: %w", c.plan.fields[i].Name, err)
 		}
 		return c.setTime(i, t)
 	}
@@ -192,10 +216,13 @@ func (c *converter) setText(i int, b []byte, fromCSV bool) error {
 // setJSONNumber sets field i from a JSON number token (grammar already checked).
 func (c *converter) setJSONNumber(i int, tok []byte) error {
 	f := &c.plan.fields[i]
-	switch f.Type {
-	case schema.Double:
+	switch c.plan.types[i] {
+	case doubleField:
+		if v, ok := parseShortDecimal(tok); ok {
+			return c.setNumber(i, v, tok)
+		}
 		return c.setFloat(i, tok, true)
-	case schema.Timestamp:
+	case timestampField:
 		ms, ok := parseMillis(tok)
 		if !ok {
 			return fmt.Errorf("%s: JSON number %s is not an integer of epoch milliseconds in range", f.Name, quotePrefix(tok))
@@ -211,18 +238,24 @@ func (c *converter) setJSONNumber(i int, tok []byte) error {
 // denotes exactly the double just checked, and copying is cheaper than
 // formatting.
 func (c *converter) setFloat(i int, b []byte, verbatim bool) error {
-	f := &c.plan.fields[i]
 	v, err := parseDecimal(b)
 	if err != nil || math.IsInf(v, 0) {
-		return fmt.Errorf("%s: %s does not fit a double", f.Name, quotePrefix(b))
+		return fmt.Errorf("%s: %s does not fit a double", c.plan.fields[i].Name, quotePrefix(b))
 	}
-	if err := f.CheckNumber(v); err != nil {
+	if !verbatim {
+		b = nil
+	}
+	return c.setNumber(i, v, b)
+}
+
+// setNumber range-checks v and sets field i to it; text, when not nil, is
+// the JSON number to emit for it.
+func (c *converter) setNumber(i int, v float64, text []byte) error {
+	if err := c.plan.checkNumber[i](v); err != nil {
 		return err
 	}
-	c.vals[i] = value{kind: number, num: v}
-	if verbatim {
-		c.vals[i].text = b
-	}
+	val := &c.vals[i]
+	val.kind, val.num, val.text = number, v, text
 	return nil
 }
 
@@ -230,16 +263,17 @@ func (c *converter) setTime(i int, t time.Time) error {
 	if err := schema.CheckTime(t); err != nil {
 		return fmt.Errorf("%s: %w", c.plan.fields[i].Name, err)
 	}
-	c.vals[i] = value{kind: instant, time: t}
+	v := &c.vals[i]
+	v.kind, v.time = instant, t
 	return nil
 }
 
-// checkString runs f.CheckString over b without copying b: the copy would be
-// the only allocation per string field on the hot path. The string must not
+// checkString runs check, a field's CheckString, over b without copying b:
+// the copy would be the only allocation per string field on the hot path. The string must not
 // outlive the call, because b's memory is reused by the next record, so a
 // failure is returned as a fresh error holding only the message.
-func checkString(f *schema.Field, b []byte) error {
-	if err := f.CheckString(unsafe.String(unsafe.SliceData(b), len(b))); err != nil {
+func checkString(check func(string) error, b []byte) error {
+	if err := check(unsafe.String(unsafe.SliceData(b), len(b))); err != nil {
 		return errors.New(err.Error())
 	}
 	return nil

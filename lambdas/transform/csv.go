@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 )
 
 // RFC 4180 is handled here rather than with encoding/csv: a csv.Reader
@@ -17,8 +19,8 @@ import (
 // header reports a line equal to the input field names.
 func (c *converter) parseCSV(line []byte) (header bool, err error) {
 	inputs := c.plan.inputs
-	n := 0
-	for pos := 0; ; {
+	n, pos := c.splitPlain(line)
+	for {
 		var cell []byte
 		if pos < len(line) && line[pos] == '"' {
 			cell, pos, err = c.quotedCell(line, pos)
@@ -43,8 +45,21 @@ func (c *converter) parseCSV(line []byte) (header bool, err error) {
 	if c.isHeader() {
 		return true, nil
 	}
+	types := c.plan.types
 	for k, i := range inputs {
-		if err := c.setCell(i, c.cells[k]); err != nil {
+		cell := c.cells[k]
+		// Most cells are numbers in the short form parseShortDecimal reads;
+		// they skip the calls through setCell and setText, which would end
+		// in the same setNumber.
+		if types[i] == doubleField {
+			if v, ok := parseShortDecimal(cell); ok {
+				if err := c.setNumber(i, v, cell); err != nil {
+					return false, fmt.Errorf("column %d: %w", k+1, err)
+				}
+				continue
+			}
+		}
+		if err := c.setCell(i, cell); err != nil {
 			return false, fmt.Errorf("column %d: %w", k+1, err)
 		}
 	}
@@ -67,17 +82,89 @@ func (c *converter) isHeader() bool {
 	return true
 }
 
+// splitPlain is the fast path of parseCSV: it stores the leading cells of
+// line that hold no quote, CR or LF, as many as there are commas ending them
+// (and no more than c.cells holds), and returns their number and where the
+// next cell starts. parseCSV reads the rest, if any, cell by cell, and would
+// have found the same cells: a cell without special bytes ends at the next
+// comma. It looks at eight bytes at a time, finding every comma of the word
+// at once, so a typical line takes a dozen steps instead of a hundred.
+func (c *converter) splitPlain(line []byte) (n, start int) {
+	cells := c.cells
+	for i := 0; i+8 <= len(line); i += 8 {
+		w := binary.LittleEndian.Uint64(line[i:])
+		stop := zeroBytes(w^quotes) | zeroBytes(w^lfs) | zeroBytes(w^crs)
+		found := exactZeroBytes(w ^ commas)
+		if stop != 0 {
+			found &= stop&-stop - 1 // only the commas before the first special byte
+		}
+		for ; found != 0; found &= found - 1 {
+			if n == len(cells) {
+				return n, start
+			}
+			end := i + bits.TrailingZeros64(found)/8
+			cells[n] = line[start:end]
+			n, start = n+1, end+1
+		}
+		if stop != 0 {
+			break
+		}
+	}
+	return n, start
+}
+
 // csvSpecial marks the bytes that end or invalidate an unquoted cell, so the
 // scan does one table load per byte instead of four comparisons.
 var csvSpecial = [256]bool{',': true, '"': true, '\n': true, '\r': true}
+
+// Repeated bytes for the word-at-a-time scans (splitPlain, plainCell and,
+// in jsonout.go, notPlainBytes).
+const (
+	ones        = 0x0101010101010101
+	highs       = 0x8080808080808080
+	commas      = ones * ','
+	quotes      = ones * '"'
+	lfs         = ones * '\n'
+	crs         = ones * '\r'
+	backslashes = ones * '\\'
+)
+
+// zeroBytes has the high bit set in the lowest zero byte of x, and possibly
+// in bytes above it (a borrow can only run upwards), never below: its lowest
+// set bit finds the first zero byte.
+func zeroBytes(x uint64) uint64 { return (x - ones) &^ x & highs }
+
+// exactZeroBytes has the high bit set in every zero byte of x and nowhere
+// else: adding 0x7f to the low seven bits of a byte carries into its high bit
+// unless they are all zero.
+func exactZeroBytes(x uint64) uint64 {
+	const lows = ^uint64(highs)
+	return ^((x&lows + lows) | x | lows)
+}
 
 // plainCell returns the unquoted cell starting at pos and the position of the
 // comma or end of line after it.
 func plainCell(line []byte, pos int) ([]byte, int, error) {
 	i := pos
+	// Eight bytes at a time while they last, as in splitPlain, for the
+	// cells it leaves (the last one, and those after a quoted cell). The
+	// first special byte of the word ends the scan.
+	for ; i+8 <= len(line); i += 8 {
+		w := binary.LittleEndian.Uint64(line[i:])
+		if m := zeroBytes(w^commas) | zeroBytes(w^quotes) | zeroBytes(w^lfs) | zeroBytes(w^crs); m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			return plainCellEnd(line, pos, i)
+		}
+	}
 	for i < len(line) && !csvSpecial[line[i]] {
 		i++
 	}
+	return plainCellEnd(line, pos, i)
+}
+
+// plainCellEnd returns the cell line[pos:i], i being the end of the line or
+// a special byte.
+func plainCellEnd(line []byte, pos, i int) ([]byte, int, error) {
 	if i == len(line) || line[i] == ',' {
 		return line[pos:i], i, nil
 	}

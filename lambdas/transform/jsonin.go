@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 
@@ -68,6 +70,16 @@ func (s *scanner) str() (raw []byte, escaped bool, err error) {
 	}
 	start := s.pos
 	for s.pos < len(s.data) {
+		// Printable ASCII, the bulk of any string, is skipped eight bytes
+		// at a time, up to the first byte the switch must look at.
+		if s.pos+8 <= len(s.data) {
+			m := notPlainBytes(binary.LittleEndian.Uint64(s.data[s.pos:]))
+			if m == 0 {
+				s.pos += 8
+				continue
+			}
+			s.pos += bits.TrailingZeros64(m) / 8
+		}
 		c := s.data[s.pos]
 		switch {
 		case c == '"':
@@ -422,9 +434,10 @@ func (c *converter) collectExtras() error {
 	}
 	buf = append(buf, '}')
 	c.extras = buf
-	if err := checkString(&c.plan.fields[c.plan.extras], buf); err != nil {
+	if err := checkString(c.plan.checkString[c.plan.extras], buf); err != nil {
 		return fmt.Errorf("unknown fields: %w", err)
 	}
-	c.vals[c.plan.extras] = value{kind: text, text: buf}
+	v := &c.vals[c.plan.extras]
+	v.kind, v.plain, v.text = text, false, buf
 	return nil
 }

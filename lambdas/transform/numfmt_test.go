@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -76,3 +77,87 @@ func TestDecimalForm(t *testing.T) {
 		}
 	}
 }
+
+// parseShortDecimal must accept only what decimalForm calls a decimal and a
+// JSON number, and give for it exactly what parseDecimal and strconv give.
+func TestParseShortDecimal(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	inputs := []string{"0", "-0", "+0", "00", "01", "-01", "0.0", "0.", ".0", "1.", ".5", "-", "", "1e3", "1E3", "1.5e-3",
+		"123456789012345", "1234567890123456", "12345678.9012345", "12345678.90123456", "0.000000000000001", "0.0000000000000001",
+		"-999999999999999", "9007199254740993", "1.2.3", "1-2", "--1", "1 ", " 1", "1,5", "NaN", "Inf", "0x10", "1_0", "\xff",
+		"150", "150.00", "-60.0", "99999999999999999999999"}
+	const chars = "0123456789.-+e"
+	for range 200000 {
+		var b []byte
+		for range 1 + rnd.IntN(18) {
+			b = append(b, chars[rnd.IntN(len(chars))])
+		}
+		inputs = append(inputs, string(b), strconv.FormatFloat(rnd.Float64()*600-300, 'f', rnd.IntN(8), 64),
+			strconv.FormatFloat(rnd.NormFloat64()*1e6, 'f', -1, 64))
+	}
+	for _, s := range inputs {
+		v, ok := parseShortDecimal([]byte(s))
+		decimal, jsonNumber := decimalForm([]byte(s))
+		if ok && !(decimal && jsonNumber) {
+			t.Fatalf("%q: accepted, but decimalForm says decimal %v, JSON number %v", s, decimal, jsonNumber)
+		}
+		if !ok {
+			digits := len(s) - strings.Count(s, "-") - strings.Count(s, ".")
+			if decimal && jsonNumber && !strings.ContainsAny(s, "eE") && digits <= 15 {
+				t.Fatalf("%q: refused, though it is short and plain", s)
+			}
+			continue
+		}
+		want, err := parseDecimal([]byte(s))
+		sv, serr := strconv.ParseFloat(s, 64)
+		if err != nil || serr != nil || math.Float64bits(v) != math.Float64bits(want) || math.Float64bits(v) != math.Float64bits(sv) {
+			t.Fatalf("%q: %v, parseDecimal %v (%v), strconv %v (%v)", s, v, want, err, sv, serr)
+		}
+	}
+}
+
+// appendHiveMillis with a date cache must write what time.Format writes,
+// whether the cache holds the day or not, across the whole 4-digit range.
+func TestAppendHiveMillisCache(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 8))
+	var cache dateCache
+	from, to := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	ts := time.Date(2026, 3, 7, 23, 59, 0, 0, time.UTC)
+	for i := range 300000 {
+		switch {
+		case i%1000 == 0:
+			ts = time.Unix(from+rnd.Int64N(to-from), rnd.Int64N(1e9)).UTC()
+		case i%7 == 0:
+			ts = time.Unix(-rnd.Int64N(1e12), rnd.Int64N(1e9)).UTC() // before 1970, some before year 0
+		default:
+			ts = ts.Add(time.Duration(rnd.Int64N(int64(20 * time.Minute))))
+		}
+		if got, want := string(appendHiveMillis(nil, ts, &cache)), ts.Format(hiveMillis); got != want {
+			t.Fatalf("%v: %s, want %s", ts, got, want)
+		}
+	}
+}
+
+// parseDateTime must give what time.Date gives for the fields it reads.
+func TestParseDateTimeMatchesTimeDate(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 10))
+	for range 200000 {
+		year, month, day := rnd.IntN(10000), 1+rnd.IntN(12), 1+rnd.IntN(31)
+		hour, minute, sec, ms := rnd.IntN(24), rnd.IntN(60), rnd.IntN(60), rnd.IntN(1000)
+		off := rnd.IntN(24*60) - 12*60
+		s := fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02d.%03d%+03d:%02d", year, month, day, hour, minute, sec, ms, off/60, abs(off%60))
+		if off == 0 && rnd.IntN(2) == 0 {
+			s = s[:23] + "Z"
+		}
+		got, ok := parseDateTime([]byte(s))
+		want, err := time.Parse(time.RFC3339Nano, s)
+		if ok != (err == nil) {
+			t.Fatalf("%q: ok %v, time.Parse: %v", s, ok, err)
+		}
+		if ok && got != want.UTC() {
+			t.Fatalf("%q: %v, want %v", s, got, want.UTC())
+		}
+	}
+}
+
+func abs(n int) int { return max(n, -n) }

@@ -39,13 +39,15 @@ func parseDateTime(b []byte) (time.Time, bool) {
 	if len(b) < 19 || b[4] != '-' || b[7] != '-' || b[13] != ':' || b[16] != ':' {
 		return time.Time{}, false
 	}
-	year, ok1 := digits(b[0:4])
-	month, ok2 := digits(b[5:7])
-	day, ok3 := digits(b[8:10])
-	hour, ok4 := digits(b[11:13])
-	minute, ok5 := digits(b[14:16])
-	sec, ok6 := digits(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) ||
+	century, ok0 := digits2(b[0:2])
+	year, ok1 := digits2(b[2:4])
+	year += century * 100
+	month, ok2 := digits2(b[5:7])
+	day, ok3 := digits2(b[8:10])
+	hour, ok4 := digits2(b[11:13])
+	minute, ok5 := digits2(b[14:16])
+	sec, ok6 := digits2(b[17:19])
+	if !(ok0 && ok1 && ok2 && ok3 && ok4 && ok5 && ok6) ||
 		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
 		hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
@@ -80,8 +82,10 @@ func parseDateTime(b []byte) (time.Time, bool) {
 	default:
 		return time.Time{}, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	return t.Add(-time.Duration(offset) * time.Second), true
+	// The fields are in range, so this is time.Date(...).Add(-offset) in
+	// UTC without its normalization and zone lookup.
+	unix := daysFromCivil(year, month, day)*secondsPerDay + int64(hour*3600+minute*60+sec-offset)
+	return time.Unix(unix, int64(nsec)).UTC(), true
 }
 
 // zoneOffset reads an RFC 3339 zone, "Z" or "±HH:MM", as seconds east of UTC.
@@ -92,8 +96,8 @@ func zoneOffset(b []byte) (int, bool) {
 	if len(b) != 6 || (b[0] != '+' && b[0] != '-') || b[3] != ':' {
 		return 0, false
 	}
-	h, ok1 := digits(b[1:3])
-	m, ok2 := digits(b[4:6])
+	h, ok1 := digits2(b[1:3])
+	m, ok2 := digits2(b[4:6])
 	if !ok1 || !ok2 || h > 23 || m > 59 {
 		return 0, false
 	}
@@ -102,6 +106,14 @@ func zoneOffset(b []byte) (int, bool) {
 		off = -off
 	}
 	return off, true
+}
+
+// digits2 reads the two ASCII digits b[0:2], without the loop of digits:
+// the date and time fields are all two digits wide.
+func digits2(b []byte) (int, bool) {
+	_ = b[1]
+	hi, lo := b[0]-'0', b[1]-'0'
+	return int(hi)*10 + int(lo), hi <= 9 && lo <= 9
 }
 
 // digits reads b, which must be all ASCII digits and at most 9 of them.
