@@ -156,6 +156,11 @@ func (e *Emulator) environment(repo Repo) []string {
 		// Go bootstraps run as local subprocesses; nodejs custom resources in
 		// warm Node workers.
 		"LAMBDA_EXECUTOR=local",
+		// Where functions send their AWS calls. ministack gives Python and
+		// Node functions this very endpoint by default, but passes a
+		// provided.* (Go) bootstrap only what its own environment holds: without
+		// it the evaluate Lambda's S3 client would look for real AWS.
+		"AWS_ENDPOINT_URL="+e.Endpoint(),
 		// DuckDB runs Athena's SQL and Firehose's Parquet conversion.
 		"ATHENA_ENGINE=auto",
 		// Everything the server writes stays in the state folder, which
