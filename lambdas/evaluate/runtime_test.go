@@ -15,9 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,10 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/refdatalake/datalake/internal/lambdabuild"
 	"github.com/refdatalake/datalake/internal/proctree"
+	"github.com/refdatalake/datalake/internal/rietest"
 )
-
-// rieTool is the Runtime Interface Emulator, declared as a tool in go.mod.
-const rieTool = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
 
 // functionEnv is the environment every emulated invocation gets: only what
 // the function needs, nothing of the caller's.
@@ -44,7 +40,7 @@ var functionEnv = []string{"AWS_LAMBDA_FUNCTION_NAME=evaluate", "AWS_LAMBDA_FUNC
 func TestBootstrapRejectsInvalidEvent(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	bootstrap, rie := buildBootstrapAndEmulator(ctx, t)
+	bootstrap, rie := rietest.Build(ctx, t, "./lambdas/evaluate")
 	emu := startEmulator(t, rie, bootstrap, functionEnv)
 
 	cases := []struct{ event, want string }{
@@ -60,10 +56,10 @@ func TestBootstrapRejectsInvalidEvent(t *testing.T) {
 			t.Errorf("error message %q, want %q", fe.ErrorMessage, c.want)
 		}
 	}
-	if pids := proctree.Descendants(emu.pid); len(pids) == 0 {
+	if pids := proctree.Descendants(emu.PID); len(pids) == 0 {
 		t.Error("no runtime process under the emulator")
 	}
-	if logs := emu.output.String(); !strings.Contains(logs, `"level":"ERROR","msg":"evaluation failed","error":"threshold 2 is not in [0, 1]"`) {
+	if logs := emu.Output.String(); !strings.Contains(logs, `"level":"ERROR","msg":"evaluation failed","error":"threshold 2 is not in [0, 1]"`) {
 		t.Errorf("failure log missing from the function's output:\n%s", logs)
 	}
 }
@@ -85,7 +81,7 @@ func TestBootstrapAgainstS3Emulator(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	endpoint := startMinistack(t, ministack)
-	bootstrap, rie := buildBootstrapAndEmulator(ctx, t)
+	bootstrap, rie := rietest.Build(ctx, t, "./lambdas/evaluate")
 
 	client := s3.New(s3.Options{
 		Region:       "us-east-1",
@@ -169,134 +165,24 @@ func TestBootstrapAgainstS3Emulator(t *testing.T) {
 	}
 }
 
-// buildBootstrapAndEmulator builds, in parallel, the bootstrap for the host
-// architecture with the deployment's build and the emulator from go.mod.
-func buildBootstrapAndEmulator(ctx context.Context, t *testing.T) (bootstrap, rie string) {
-	t.Helper()
-	root, err := lambdabuild.ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	var wg sync.WaitGroup
-	var errBootstrap, errRIE error
-	wg.Go(func() {
-		bootstrap, errBootstrap = lambdabuild.Build(ctx, root, "./lambdas/evaluate", runtime.GOARCH, filepath.Join(dir, "task"))
-	})
-	wg.Go(func() {
-		rie = filepath.Join(dir, "aws-lambda-rie")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", rie, rieTool)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			errRIE = fmt.Errorf("build the Runtime Interface Emulator: %v: %s", err, out)
-		}
-	})
-	wg.Wait()
-	if err := errors.Join(errBootstrap, errRIE); err != nil {
-		t.Fatal(err)
-	}
-	return bootstrap, rie
-}
-
-// emulator is a running aws-lambda-rie with the bootstrap under it.
-type emulator struct {
-	url    string
-	pid    int
-	output *proctree.Buffer
-}
-
-// startEmulator starts the emulator with env on free 127.0.0.1 ports and
-// waits until it accepts connections. The emulator and the runtime it
-// starts are stopped when the test ends, whatever its outcome, and the test
-// fails if any of them is left.
-func startEmulator(t *testing.T, rie, bootstrap string, env []string) *emulator {
-	t.Helper()
-	addr, apiAddr := freeAddr(t), freeAddr(t)
-	cmd := exec.Command(rie,
-		"--runtime-interface-emulator-address", addr,
-		"--runtime-api-address", apiAddr,
-		"--log-level", "warn",
-		bootstrap)
-	cmd.Dir = filepath.Dir(bootstrap)
-	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out := &proctree.Buffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		tree := append([]int{cmd.Process.Pid}, proctree.Descendants(cmd.Process.Pid)...)
-		proctree.Stop(cmd.Process.Pid, exited, 3*time.Second)
-		for _, pid := range tree {
-			if proctree.Alive(pid) {
-				t.Errorf("process %d of the emulator still running after the test", pid)
-			}
-		}
-		if t.Failed() {
-			t.Logf("emulator output:\n%s", out.String())
-		}
-	})
-	waitListening(t, addr, exited, out)
-	return &emulator{url: "http://" + addr + "/2015-03-31/functions/function/invocations", pid: cmd.Process.Pid, output: out}
-}
-
-// waitListening waits up to 15s for addr to accept connections.
-func waitListening(t *testing.T, addr string, exited <-chan struct{}, out *proctree.Buffer) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case <-exited:
-			t.Fatalf("exited before listening on %s:\n%s", addr, out.String())
-		default:
-		}
-		if conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			conn.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not listening on %s after 15s:\n%s", addr, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // functionError is the body the runtime returns for a failed invocation.
 type functionError struct {
 	ErrorMessage string `json:"errorMessage"`
 	ErrorType    string `json:"errorType"`
 }
 
-func (e *emulator) invoke(ctx context.Context, t *testing.T, event string) []byte {
+// emulator is the bootstrap under the Runtime Interface Emulator.
+type emulator struct{ *rietest.Emulator }
+
+func startEmulator(t *testing.T, rie, bootstrap string, env []string) emulator {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, strings.NewReader(event))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("invoke: %v", err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("invoke: HTTP %d: %s", res.StatusCode, body)
-	}
-	return body
+	return emulator{rietest.Start(t, rie, bootstrap, env)}
 }
 
 // invokeOK invokes the function and decodes its result, strictly.
-func (e *emulator) invokeOK(ctx context.Context, t *testing.T, event string) *Result {
+func (e emulator) invokeOK(ctx context.Context, t *testing.T, event string) *Result {
 	t.Helper()
-	body := e.invoke(ctx, t, event)
+	body := e.Invoke(ctx, t, event)
 	var res Result
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -307,9 +193,9 @@ func (e *emulator) invokeOK(ctx context.Context, t *testing.T, event string) *Re
 }
 
 // invokeFailing invokes the function and returns the error it failed with.
-func (e *emulator) invokeFailing(ctx context.Context, t *testing.T, event string) functionError {
+func (e emulator) invokeFailing(ctx context.Context, t *testing.T, event string) functionError {
 	t.Helper()
-	body := e.invoke(ctx, t, event)
+	body := e.Invoke(ctx, t, event)
 	var fe functionError
 	if err := json.Unmarshal(body, &fe); err != nil || fe.ErrorMessage == "" || fe.ErrorType == "" {
 		t.Fatalf("response %s is not a function error: %v", body, err)
@@ -386,14 +272,4 @@ func startMinistack(t *testing.T, ministack string) string {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// freeAddr returns a 127.0.0.1 address with a port free at the time of asking.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	addr, err := proctree.FreeLoopbackAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return addr
 }

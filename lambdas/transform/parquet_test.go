@@ -2,123 +2,17 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/parquet-go/parquet-go"
+	"github.com/refdatalake/datalake/internal/lakeparquet"
 	"github.com/refdatalake/datalake/internal/schema"
 )
-
-// parquetSchema is the Parquet schema Firehose's record format conversion
-// derives from the Glue table of r: string as BYTE_ARRAY with the String
-// logical type, double as DOUBLE, timestamp as TIMESTAMP(MILLIS, UTC);
-// required fields are required columns, the others optional.
-func parquetSchema(r schema.Record) (*parquet.Schema, error) {
-	group := parquet.Group{}
-	for _, f := range r.Fields {
-		var node parquet.Node
-		switch f.Type {
-		case schema.String:
-			node = parquet.String()
-		case schema.Double:
-			node = parquet.Leaf(parquet.DoubleType)
-		case schema.Timestamp:
-			node = parquet.Timestamp(parquet.Millisecond)
-		default:
-			return nil, fmt.Errorf("parquet schema: field %s has Glue type %s", f.Name, f.Type)
-		}
-		if f.Required {
-			node = parquet.Required(node)
-		} else {
-			node = parquet.Optional(node)
-		}
-		group[f.Name] = node
-	}
-	return parquet.NewSchema(r.Name, group), nil
-}
-
-// parquetRow reads one output line strictly by each field's Glue type, as a
-// JSON deserializer bound to the table would, and returns it as a row of s.
-func parquetRow(s *parquet.Schema, line []byte) (parquet.Row, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(line, &obj); err != nil {
-		return nil, err
-	}
-	if len(obj) != len(schema.Telemetry.Fields) {
-		return nil, fmt.Errorf("%d members, want %d", len(obj), len(schema.Telemetry.Fields))
-	}
-	row := make(parquet.Row, len(s.Columns()))
-	for _, f := range schema.Telemetry.Fields {
-		leaf, ok := s.Lookup(f.Name)
-		if !ok {
-			return nil, fmt.Errorf("no column %s", f.Name)
-		}
-		raw, ok := obj[f.Name]
-		if !ok {
-			return nil, fmt.Errorf("%s missing", f.Name)
-		}
-		v, err := parquetValue(f, raw)
-		if err != nil {
-			return nil, err
-		}
-		def := leaf.MaxDefinitionLevel
-		if v.IsNull() {
-			def = 0
-		}
-		row[leaf.ColumnIndex] = v.Level(0, def, leaf.ColumnIndex)
-	}
-	return row, nil
-}
-
-func parquetValue(f schema.Field, raw json.RawMessage) (parquet.Value, error) {
-	if string(raw) == "null" {
-		if f.Required {
-			return parquet.Value{}, fmt.Errorf("%s: null in a required column", f.Name)
-		}
-		return parquet.NullValue(), nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return parquet.Value{}, err
-	}
-	switch f.Type {
-	case schema.String:
-		s, ok := v.(string)
-		if !ok {
-			return parquet.Value{}, fmt.Errorf("%s: %s is not a JSON string", f.Name, raw)
-		}
-		return parquet.ByteArrayValue([]byte(s)), nil
-	case schema.Double:
-		n, ok := v.(json.Number)
-		if !ok {
-			return parquet.Value{}, fmt.Errorf("%s: %s is not a JSON number", f.Name, raw)
-		}
-		x, err := n.Float64()
-		if err != nil {
-			return parquet.Value{}, fmt.Errorf("%s: %w", f.Name, err)
-		}
-		return parquet.DoubleValue(x), nil
-	case schema.Timestamp:
-		s, ok := v.(string)
-		if !ok {
-			return parquet.Value{}, fmt.Errorf("%s: %s is not a JSON string", f.Name, raw)
-		}
-		t, err := time.Parse(schema.TimeLayout, s)
-		if err != nil {
-			return parquet.Value{}, fmt.Errorf("%s: %w", f.Name, err)
-		}
-		return parquet.Int64Value(t.UnixMilli()), nil
-	}
-	return parquet.Value{}, fmt.Errorf("%s: Glue type %s", f.Name, f.Type)
-}
 
 // The outputs of a generated batch, CSV and JSON with nulls and extras, go
 // into a Parquet file with the table's schema and come back value for value.
@@ -128,7 +22,9 @@ func TestOutputConvertsToParquet(t *testing.T) {
 	recs = append(recs, newGenerator(22, genOptions{json: true, nulls: 0.3, extras: 0.5}).batch(150)...)
 	resp := quietTransformer().transform(recs)
 
-	s, err := parquetSchema(schema.Telemetry)
+	// The schema Firehose's conversion derives from the Glue table, and rows
+	// read strictly by each column's Glue type (internal/lakeparquet).
+	s, err := lakeparquet.Schema(schema.Telemetry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +34,7 @@ func TestOutputConvertsToParquet(t *testing.T) {
 		if r.Result != okResult {
 			t.Fatalf("record %d: %s", i, r.Result)
 		}
-		row, err := parquetRow(s, r.Data)
+		row, err := lakeparquet.Row(s, schema.Telemetry, r.Data)
 		if err != nil {
 			t.Fatalf("record %d %q: %v", i, r.Data, err)
 		}
@@ -157,11 +53,7 @@ func TestOutputConvertsToParquet(t *testing.T) {
 	}
 
 	var file bytes.Buffer
-	w := parquet.NewWriter(&file, s)
-	if _, err := w.WriteRows(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := lakeparquet.Write(&file, s, rows); err != nil {
 		t.Fatal(err)
 	}
 

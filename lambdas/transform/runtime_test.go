@@ -6,27 +6,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"github.com/refdatalake/datalake/internal/proctree"
-	"net"
-	"net/http"
-	"os/exec"
-	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/refdatalake/datalake/internal/lambdabuild"
+	"github.com/refdatalake/datalake/internal/proctree"
+	"github.com/refdatalake/datalake/internal/rietest"
 )
-
-// rieTool is the Runtime Interface Emulator, declared as a tool in go.mod.
-const rieTool = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
 
 // The real bootstrap, built as it is deployed, answers a Firehose
 // transformation event through the Lambda Runtime API, served by the Runtime
@@ -34,12 +22,7 @@ const rieTool = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-la
 func TestBootstrapUnderRuntimeEmulator(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	root, err := lambdabuild.ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	bootstrap, rie := buildBootstrapAndEmulator(ctx, t, root, dir)
+	bootstrap, rie := rietest.Build(ctx, t, "./lambdas/transform")
 	var runtimePIDs []int
 	t.Cleanup(func() { // runs after the emulator's own cleanup
 		for _, pid := range runtimePIDs {
@@ -48,7 +31,9 @@ func TestBootstrapUnderRuntimeEmulator(t *testing.T) {
 			}
 		}
 	})
-	emu := startEmulator(t, rie, bootstrap)
+	// Only what the function needs: nothing of the caller's environment.
+	emu := emulator{rietest.Start(t, rie, bootstrap, []string{"AWS_LAMBDA_FUNCTION_NAME=transform", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256",
+		"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_REGION=us-east-1", "TZ=UTC"})}
 
 	before := newGenerator(5, genOptions{}).reading()
 	recs := []events.KinesisFirehoseEventRecord{
@@ -90,118 +75,27 @@ func TestBootstrapUnderRuntimeEmulator(t *testing.T) {
 			t.Errorf("json output %q lacks its extras", resp.Records[1].Data)
 		}
 	}
-	if runtimePIDs = proctree.Descendants(emu.pid); len(runtimePIDs) == 0 {
+	if runtimePIDs = proctree.Descendants(emu.PID); len(runtimePIDs) == 0 {
 		t.Error("no runtime process under the emulator")
 	}
 	// The function logs failures as JSON on stderr, which the runtime forwards.
-	logs := emu.output.String()
+	logs := emu.Output.String()
 	if !strings.Contains(logs, `"msg":"record failed","recordId":"wrong-type"`) || !strings.Contains(logs, "want a JSON number") {
 		t.Errorf("failure log missing from the function's output:\n%s", logs)
 	}
 }
 
-// buildBootstrapAndEmulator builds, in parallel, the bootstrap for the host
-// architecture with the deployment's build and the emulator from go.mod.
-func buildBootstrapAndEmulator(ctx context.Context, t *testing.T, root, dir string) (bootstrap, rie string) {
-	t.Helper()
-	var wg sync.WaitGroup
-	var errBootstrap, errRIE error
-	wg.Go(func() {
-		bootstrap, errBootstrap = lambdabuild.Build(ctx, root, "./lambdas/transform", runtime.GOARCH, filepath.Join(dir, "task"))
-	})
-	wg.Go(func() {
-		rie = filepath.Join(dir, "aws-lambda-rie")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", rie, rieTool)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			errRIE = fmt.Errorf("build the Runtime Interface Emulator: %v: %s", err, out)
-		}
-	})
-	wg.Wait()
-	if err := errors.Join(errBootstrap, errRIE); err != nil {
-		t.Fatal(err)
-	}
-	return bootstrap, rie
-}
+// emulator is the bootstrap under the Runtime Interface Emulator.
+type emulator struct{ *rietest.Emulator }
 
-// emulator is a running aws-lambda-rie with the bootstrap under it.
-type emulator struct {
-	url    string
-	pid    int
-	output *proctree.Buffer
-}
-
-// startEmulator starts the emulator on free 127.0.0.1 ports and waits until it
-// accepts connections. The emulator and the runtime it starts are stopped
-// when the test ends, whatever its outcome.
-func startEmulator(t *testing.T, rie, bootstrap string) *emulator {
-	t.Helper()
-	addr, apiAddr := freeAddr(t), freeAddr(t)
-	cmd := exec.Command(rie,
-		"--runtime-interface-emulator-address", addr,
-		"--runtime-api-address", apiAddr,
-		"--log-level", "warn",
-		bootstrap)
-	cmd.Dir = filepath.Dir(bootstrap)
-	// Only what the function needs: nothing of the caller's environment.
-	cmd.Env = []string{"AWS_LAMBDA_FUNCTION_NAME=transform", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256", "AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_REGION=us-east-1", "TZ=UTC"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out := &proctree.Buffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		proctree.Stop(cmd.Process.Pid, exited, 3*time.Second)
-		if t.Failed() {
-			t.Logf("emulator output:\n%s", out.String())
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case <-exited:
-			t.Fatalf("emulator exited before listening:\n%s", out.String())
-		default:
-		}
-		if conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			conn.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("emulator not listening on %s after 15s:\n%s", addr, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return &emulator{url: "http://" + addr + "/2015-03-31/functions/function/invocations", pid: cmd.Process.Pid, output: out}
-}
-
-func (e *emulator) invoke(ctx context.Context, t *testing.T, ev events.KinesisFirehoseEvent) events.KinesisFirehoseResponse {
+func (e emulator) invoke(ctx context.Context, t *testing.T, ev events.KinesisFirehoseEvent) events.KinesisFirehoseResponse {
 	t.Helper()
 	body, err := json.Marshal(ev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("invoke: %v", err)
-	}
-	defer res.Body.Close()
 	var raw bytes.Buffer
-	if _, err := raw.ReadFrom(res.Body); err != nil {
-		t.Fatal(err)
-	}
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("invoke: HTTP %d: %s", res.StatusCode, raw.Bytes())
-	}
+	raw.Write(e.Invoke(ctx, t, string(body)))
 	var resp events.KinesisFirehoseResponse
 	dec := json.NewDecoder(&raw)
 	dec.DisallowUnknownFields()
@@ -209,14 +103,4 @@ func (e *emulator) invoke(ctx context.Context, t *testing.T, ev events.KinesisFi
 		t.Fatalf("response %q is not a Firehose response: %v", raw.Bytes(), err)
 	}
 	return resp
-}
-
-// freeAddr returns a 127.0.0.1 address with a port free at the time of asking.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	addr, err := proctree.FreeLoopbackAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return addr
 }
