@@ -320,22 +320,15 @@ func landingTarget(b awss3.IBucket, prefix string) *awsglue.CfnCrawler_S3TargetP
 	}
 }
 
-// glueRole is a role assumed by Glue holding one customer-managed policy,
-// written by hand: the L2 jobs would otherwise add broad grants of their own.
+// glueRole is a role assumed by Glue with one hand-written policy: the L2
+// jobs would otherwise add broad grants of their own.
 func glueRole(stack awscdk.Stack, id, description string, statements []awsiam.PolicyStatement, wildcardReason string) awsiam.IRole {
-	policy := awsiam.NewManagedPolicy(stack, jsii.String(id+"Policy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("Permissions of: " + description),
-		Statements:  &statements,
+	role, _ := serviceRole(stack, serviceRoleProps{
+		RoleID: id, PolicyID: id + "Policy", Service: "glue.amazonaws.com",
+		Description: description, PolicyDescription: "Permissions of: " + description,
+		Statements: statements, WildcardReason: wildcardReason,
 	})
-	role := awsiam.NewRole(stack, jsii.String(id), &awsiam.RoleProps{
-		Description: jsii.String(description),
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("glue.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
-		}),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{policy},
-	})
-	suppress(policy, []nagReason{{"AwsSolutions-IAM5", wildcardReason}})
-	return role.WithoutPolicyUpdates(nil)
+	return role
 }
 
 func cfnTrigger(t any) awsglue.CfnTrigger {

@@ -113,20 +113,13 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 			jsii.String("arn:"+partition+":ecr:"+region+":*:repository/sagemaker-xgboost")),
 		stmtWhen("AuthenticateToEcr", []string{"ecr:GetAuthorizationToken"}, regionOnly, jsii.String("*")),
 	}
-	smPolicy := awsiam.NewManagedPolicy(stack, jsii.String("SageMakerExecutionPolicy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("Lets SageMaker jobs read training sets, write models and predictions, and run in the isolated subnets"),
-		Statements:  &sageMakerStatements,
+	m.SageMakerRole, _ = serviceRole(stack, serviceRoleProps{
+		RoleID: "SageMakerExecutionRole", PolicyID: "SageMakerExecutionPolicy", Service: "sagemaker.amazonaws.com",
+		Description:       "Assumed by SageMaker training, model and transform jobs of " + prefix,
+		PolicyDescription: "Lets SageMaker jobs read training sets, write models and predictions, and run in the isolated subnets",
+		Statements:        sageMakerStatements,
+		WildcardReason:    "Object wildcards are confined to the analytics bucket's training/, models/ and batch-transform/ prefixes, where SageMaker names objects per job; network-interface/* because SageMaker creates the interfaces; log groups under /aws/sagemaker/; ecr:GetAuthorizationToken, EC2 Describe and PutMetricData accept no resource but *, each narrowed by a condition; the XGBoost repository lives in an AWS-owned account that differs per region.",
 	})
-	smRole := awsiam.NewRole(stack, jsii.String("SageMakerExecutionRole"), &awsiam.RoleProps{
-		Description: jsii.String("Assumed by SageMaker training, model and transform jobs of " + prefix),
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("sagemaker.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
-		}),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{smPolicy},
-	})
-	suppress(smPolicy, []nagReason{{"AwsSolutions-IAM5",
-		"Object wildcards are confined to the analytics bucket's training/, models/ and batch-transform/ prefixes, where SageMaker names objects per job; network-interface/* because SageMaker creates the interfaces; log groups under /aws/sagemaker/; ecr:GetAuthorizationToken, EC2 Describe and PutMetricData accept no resource but *, each narrowed by a condition; the XGBoost repository lives in an AWS-owned account that differs per region."}})
-	m.SageMakerRole = smRole.WithoutPolicyUpdates(nil)
 
 	// Model registry: one item per registered model version.
 	m.Registry = awsdynamodb.NewTable(stack, jsii.String("ModelRegistry"), &awsdynamodb.TableProps{
@@ -184,7 +177,7 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		"JobPrefix":             jsii.String(prefix),
 		"TuningJobPrefix":       jsii.String(prefix),
 		"XGBoostImage":          image,
-		"SageMakerRoleArn":      smRole.RoleArn(),
+		"SageMakerRoleArn":      m.SageMakerRole.RoleArn(),
 		"KmsKeyArn":             props.LakeKey.KeyArn(),
 		"SubnetIds":             awscdk.Fn_Join(jsii.String(","), &subnetIDs),
 		"SecurityGroupId":       m.SecurityGroup.SecurityGroupId(),
@@ -220,7 +213,7 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		stmt("CreateModels", []string{"sagemaker:CreateModel", "sagemaker:AddTags"}, jsii.String(sm("model/"+prefix+"-*"))),
 		stmt("RunTransformJobs", []string{"sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob", "sagemaker:AddTags"},
 			jsii.String(sm("transform-job/"+prefix+"-*"))),
-		stmtWhen("PassSageMakerRole", []string{"iam:PassRole"}, map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}, smRole.RoleArn()),
+		stmtWhen("PassSageMakerRole", []string{"iam:PassRole"}, map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}, m.SageMakerRole.RoleArn()),
 		// The .sync SageMaker integrations wait on these managed EventBridge rules.
 		stmt("SyncWithSageMakerEvents", []string{"events:PutTargets", "events:PutRule", "events:DescribeRule"},
 			eventsRule("StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
@@ -237,20 +230,13 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 			"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, regionOnly, jsii.String("*")),
 		stmtWhen("Trace", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}, regionOnly, jsii.String("*")),
 	}
-	wfPolicy := awsiam.NewManagedPolicy(stack, jsii.String("WorkflowPolicy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("Lets the ML state machines run the features job and SageMaker jobs named " + prefix + "-*, evaluate, register and notify"),
-		Statements:  &workflowStatements,
+	workflowRole, _ := serviceRole(stack, serviceRoleProps{
+		RoleID: "WorkflowRole", PolicyID: "WorkflowPolicy", Service: "states.amazonaws.com",
+		Description:       "Assumed by the ML state machines of " + prefix,
+		PolicyDescription: "Lets the ML state machines run the features job and SageMaker jobs named " + prefix + "-*, evaluate, register and notify",
+		Statements:        workflowStatements,
+		WildcardReason:    "SageMaker job and model wildcards are the project's name prefix (names carry a per-run id); the Lambda version wildcard covers the evaluate function's versions; log delivery and X-Ray accept no resource but *, narrowed to the region.",
 	})
-	wfRole := awsiam.NewRole(stack, jsii.String("WorkflowRole"), &awsiam.RoleProps{
-		Description: jsii.String("Assumed by the ML state machines of " + prefix),
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("states.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
-		}),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{wfPolicy},
-	})
-	suppress(wfPolicy, []nagReason{{"AwsSolutions-IAM5",
-		"SageMaker job and model wildcards are the project's name prefix (names carry a per-run id); the Lambda version wildcard covers the evaluate function's versions; log delivery and X-Ray accept no resource but *, narrowed to the region."}})
-	workflowRole := wfRole.WithoutPolicyUpdates(nil)
 
 	logs := awslogs.NewLogGroup(stack, jsii.String("WorkflowLogs"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String("/aws/vendedlogs/states/" + prefix + "-ml"),
@@ -297,16 +283,11 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 	}
 
 	// A weekly retrain, created disabled: each run costs money (see README).
-	startPolicy := awsiam.NewManagedPolicy(stack, jsii.String("TrainSchedulePolicy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("Lets the schedule start train-and-transform"),
-		Statements:  &[]awsiam.PolicyStatement{stmt("StartTraining", []string{"states:StartExecution"}, m.TrainAndTransform.StateMachineArn())},
-	})
-	startRole := awsiam.NewRole(stack, jsii.String("TrainScheduleRole"), &awsiam.RoleProps{
-		Description: jsii.String("Assumed by EventBridge to start the scheduled training run of " + prefix),
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
-		}),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{startPolicy},
+	startRole, _ := serviceRole(stack, serviceRoleProps{
+		RoleID: "TrainScheduleRole", PolicyID: "TrainSchedulePolicy", Service: "events.amazonaws.com",
+		Description:       "Assumed by EventBridge to start the scheduled training run of " + prefix,
+		PolicyDescription: "Lets the schedule start train-and-transform",
+		Statements:        []awsiam.PolicyStatement{stmt("StartTraining", []string{"states:StartExecution"}, m.TrainAndTransform.StateMachineArn())},
 	})
 	awsevents.NewRule(stack, jsii.String("TrainSchedule"), &awsevents.RuleProps{
 		Description: jsii.String("Starts train-and-transform on a schedule (disabled unless -c mlScheduleEnabled=true)"),
@@ -314,7 +295,7 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		Enabled:     jsii.Bool(cfg.MlScheduleEnabled),
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSfnStateMachine(m.TrainAndTransform, &awseventstargets.SfnStateMachineProps{
 			Input: awsevents.RuleTargetInput_FromObject(map[string]any{"runFeatures": true}),
-			Role:  startRole.WithoutPolicyUpdates(nil),
+			Role:  startRole,
 		})},
 	})
 
