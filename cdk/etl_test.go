@@ -116,6 +116,59 @@ print(json.dumps({s.job: [a.name for a in s.arguments] for s in (CURATE_ARGS, FE
 	}
 }
 
+// TestTablesMatchWhatTheJobsWrite asks lake_jobs for the columns curate
+// writes and the leading columns of the features CSV, and compares them with
+// the tables the Catalog stack declares over those outputs.
+func TestTablesMatchWhatTheJobsWrite(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	python := filepath.Join(root, ".venv", "bin", "python")
+	if _, err := os.Stat(python); err != nil {
+		t.Skip("needs the project venv (.venv/bin/python): run make deps")
+	}
+	cmd := exec.Command(python, "-c", `import json, sys
+sys.path.insert(0, "glue")
+from lake_jobs import curate, features
+print(json.dumps({
+    "curated": [c for c in curate.CURATED_COLUMNS if c not in curate.OUTPUT_PARTITIONS],
+    "curated_partitions": list(curate.OUTPUT_PARTITIONS),
+    "training": ["label"] + [features.continuous_column_name(c) for c in features.NUMERIC_COLUMNS] + [features.BIN_COLUMN + "_bin"],
+}))`)
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("reading the Python column lists: %v", err)
+	}
+	var want map[string][]string
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, table := range resourcesOfType(synth(t, sandbox).templates["Catalog"], "AWS::Glue::Table") {
+		input := table["Properties"].(map[string]any)["TableInput"].(map[string]any)
+		var cols, parts []string
+		for _, c := range input["StorageDescriptor"].(map[string]any)["Columns"].([]any) {
+			cols = append(cols, c.(map[string]any)["Name"].(string))
+		}
+		for _, c := range asSlice(input["PartitionKeys"]) {
+			parts = append(parts, c.(map[string]any)["Name"].(string))
+		}
+		switch input["Name"] {
+		case CuratedTelemetryTableName:
+			got["curated"], got["curated_partitions"] = cols, parts
+		case TrainingFeaturesTableName:
+			got["training"] = cols
+		}
+	}
+	for k, w := range want {
+		if strings.Join(got[k], ",") != strings.Join(w, ",") {
+			t.Errorf("%s: table has %v\nthe job writes %v", k, got[k], w)
+		}
+	}
+}
+
 func TestCrawlerOnlyReadsLanding(t *testing.T) {
 	tpl := synth(t, sandbox).templates["Catalog"]
 	crawlers := resourcesOfType(tpl, "AWS::Glue::Crawler")
