@@ -64,27 +64,9 @@ func TestJobsAreGuardedAndEncrypted(t *testing.T) {
 // job requires and checks the deployed jobs pass every one, so a renamed
 // argument fails here rather than at the first run in AWS.
 func TestJobArgumentsMatchThePythonSpecs(t *testing.T) {
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	python := filepath.Join(root, ".venv", "bin", "python")
-	if _, err := os.Stat(python); err != nil {
-		t.Skip("needs the project venv (.venv/bin/python): run make deps")
-	}
-	cmd := exec.Command(python, "-c", `import json, sys
-sys.path.insert(0, "glue")
-from lake_jobs.args import CURATE_ARGS, FEATURES_ARGS
-print(json.dumps({s.job: [a.name for a in s.arguments] for s in (CURATE_ARGS, FEATURES_ARGS)}))`)
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("reading the Python argument specs: %v", err)
-	}
 	var specs map[string][]string
-	if err := json.Unmarshal(out, &specs); err != nil {
-		t.Fatal(err)
-	}
+	fromLakeJobs(t, "the Python argument specs", `from lake_jobs.args import CURATE_ARGS, FEATURES_ARGS
+print(json.dumps({s.job: [a.name for a in s.arguments] for s in (CURATE_ARGS, FEATURES_ARGS)}))`, &specs)
 	for name, p := range glueJobs(t, sandbox) {
 		job := name[strings.LastIndex(name, "-")+1:]
 		names, ok := specs[job]
@@ -120,31 +102,13 @@ print(json.dumps({s.job: [a.name for a in s.arguments] for s in (CURATE_ARGS, FE
 // writes and the leading columns of the features CSV, and compares them with
 // the tables the Catalog stack declares over those outputs.
 func TestTablesMatchWhatTheJobsWrite(t *testing.T) {
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	python := filepath.Join(root, ".venv", "bin", "python")
-	if _, err := os.Stat(python); err != nil {
-		t.Skip("needs the project venv (.venv/bin/python): run make deps")
-	}
-	cmd := exec.Command(python, "-c", `import json, sys
-sys.path.insert(0, "glue")
-from lake_jobs import curate, features
+	var want map[string][]string
+	fromLakeJobs(t, "the Python column lists", `from lake_jobs import curate, features
 print(json.dumps({
     "curated": [c for c in curate.CURATED_COLUMNS if c not in curate.OUTPUT_PARTITIONS],
     "curated_partitions": list(curate.OUTPUT_PARTITIONS),
     "training": ["label"] + [features.continuous_column_name(c) for c in features.NUMERIC_COLUMNS] + [features.BIN_COLUMN + "_bin"],
-}))`)
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("reading the Python column lists: %v", err)
-	}
-	var want map[string][]string
-	if err := json.Unmarshal(out, &want); err != nil {
-		t.Fatal(err)
-	}
+}))`, &want)
 	got := map[string][]string{}
 	for _, table := range resourcesOfType(synth(t, sandbox).templates["Catalog"], "AWS::Glue::Table") {
 		input := table["Properties"].(map[string]any)["TableInput"].(map[string]any)
@@ -166,6 +130,29 @@ print(json.dumps({
 		if strings.Join(got[k], ",") != strings.Join(w, ",") {
 			t.Errorf("%s: table has %v\nthe job writes %v", k, got[k], w)
 		}
+	}
+}
+
+// fromLakeJobs runs code in the project venv's Python with glue/ on the path
+// (json and sys imported) and decodes the JSON it prints into v.
+func fromLakeJobs(t *testing.T, what, code string, v any) {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	python := filepath.Join(root, ".venv", "bin", "python")
+	if _, err := os.Stat(python); err != nil {
+		t.Skip("needs the project venv (.venv/bin/python): run make deps")
+	}
+	cmd := exec.Command(python, "-c", "import json, sys\nsys.path.insert(0, \"glue\")\n"+code)
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("reading %s: %v", what, err)
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		t.Fatalf("reading %s: %v", what, err)
 	}
 }
 
