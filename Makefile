@@ -124,8 +124,12 @@ landing: deps ## upload the sample landing files (BUCKET=<RawBucketName> KMS_KEY
 	@[ -n "$(BUCKET)" ] || { echo "set BUCKET=<the Storage stack's RawBucketName output> and KMS_KEY=<its LakeKeyArn>" >&2; exit 2; }
 	go run ./scripts/landing --bucket $(BUCKET) --kms-key "$(KMS_KEY)"
 
-fuzz: deps ## fuzz the transform Lambda for FUZZTIME (default 60s)
-	go test -run '^$$' -fuzz FuzzTransform -fuzztime $(FUZZTIME) ./lambdas/transform
+# go test fuzzes one target at a time. Minimizing a new input can stall the
+# workers for up to a minute by default; 10s keeps the time on fuzzing.
+fuzz: deps ## fuzz the transform Lambda's record, event and base64 code, FUZZTIME (default 60s) each
+	for target in FuzzTransform FuzzReadEvent FuzzBase64; do \
+	  go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s ./lambdas/transform || exit 1; \
+	done
 
 bootstrap: deps ## cdk bootstrap the account/region of your AWS credentials
 	$(CDK) bootstrap -c profile=$(PROFILE) $(CDK_ARGS)

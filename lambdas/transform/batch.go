@@ -1,11 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"time"
 
@@ -23,9 +24,10 @@ const (
 )
 
 // recordOverhead bounds the JSON of one response record besides its id, data
-// and partition keys: the longest envelope encoding/json writes is
-// {"recordId":"","result":"ProcessingFailed","data":null,"metadata":{"partitionKeys":null,"otfMetadata":{"destinationDatabaseName":"","destinationTableName":"","operation":""}}},
-// (168 bytes); responseOverhead bounds {"records":[]}.
+// and partition keys: the longest envelope appendResponse writes is
+// {"recordId":,"result":"ProcessingFailed","data":"","metadata":{"partitionKeys":}},
+// (82 bytes), and the 168 bytes of encoding/json's for the same struct fit
+// too; responseOverhead bounds {"records":[]}.
 const (
 	recordOverhead   = 192
 	responseOverhead = 64
@@ -39,7 +41,7 @@ const maxLoggedFailures = 20
 const logDataPrefix = 64
 
 // handler is what main registers with the Lambda runtime.
-var handler = newTransformer(slog.New(slog.NewJSONHandler(os.Stderr, nil)), responseBudget).Handle
+var handler = newTransformer(slog.New(slog.NewJSONHandler(os.Stderr, nil)), responseBudget)
 
 // transformer converts Firehose batches of telemetry records.
 type transformer struct {
@@ -55,17 +57,19 @@ type transformer struct {
 	arena []byte
 	out   []events.KinesisFirehoseResponseRecord
 	spans []span
+	// okTails[i] is what the response writes after Ok record i's data,
+	// its partition keys; it aliases the batch's hourKeys.
+	okTails [][]byte
+	// The event's decoded data and ids, their records, and the response.
+	input    []byte
+	ids      []byte
+	recSpans []recordSpans
+	in       []events.KinesisFirehoseEventRecord
+	response []byte
 }
 
 func newTransformer(log *slog.Logger, budget int) *transformer {
 	return &transformer{plan: defaultPlan, log: log, budget: budget}
-}
-
-// Handle is the Lambda handler. It never returns an error: an error would make
-// Firehose retry the whole batch, while every per-record problem is already
-// expressed as a ProcessingFailed record.
-func (t *transformer) Handle(_ context.Context, ev events.KinesisFirehoseEvent) (events.KinesisFirehoseResponse, error) {
-	return t.transform(ev.Records), nil
 }
 
 // span locates an Ok record's output in the batch arena.
@@ -77,6 +81,7 @@ type span struct{ start, end int }
 func (t *transformer) transform(recs []events.KinesisFirehoseEventRecord) events.KinesisFirehoseResponse {
 	out := reuse(t.out, len(recs))
 	spans := reuse(t.spans, len(recs))
+	okTails := reuse(t.okTails, len(recs))
 	conv := newConverter(t.plan)
 	keys := partitionCache{}
 	failures := failureLog{log: t.log}
@@ -90,6 +95,8 @@ func (t *transformer) transform(recs []events.KinesisFirehoseEventRecord) events
 	}
 
 	var dropped int
+	var hour hourKeys
+	lastHour := int64(math.MinInt64)
 	for i, r := range recs {
 		// Field by field: out is zeroed, and assigning the whole struct would
 		// run the GC's bulk write barrier for its unused pointer fields.
@@ -106,9 +113,13 @@ func (t *transformer) transform(recs []events.KinesisFirehoseEventRecord) events
 			failures.add(r.RecordID, r.Data, err)
 			continue
 		}
-		hour := keys.get(ts)
+		// Records of a batch mostly come in event-time order, so most
+		// share the previous record's hour and skip the map.
+		if h := ts.Unix() / 3600; h != lastHour {
+			hour, lastHour = keys.get(ts), h
+		}
 		// Converting changes the record's cost by its data and the keys only.
-		grow := base64.StdEncoding.EncodedLen(len(next)-start) - base64.StdEncoding.EncodedLen(len(r.Data)) + hour.jsonLen
+		grow := base64.StdEncoding.EncodedLen(len(next)-start) - base64.StdEncoding.EncodedLen(len(r.Data)) + len(hour.json)
 		if size+grow > t.budget {
 			out[i].Result = events.KinesisFirehoseTransformedStateProcessingFailed
 			failures.add(r.RecordID, r.Data, errBudget)
@@ -119,6 +130,7 @@ func (t *transformer) transform(recs []events.KinesisFirehoseEventRecord) events
 		spans[i] = span{start, len(arena)}
 		out[i].Result = events.KinesisFirehoseTransformedStateOk
 		out[i].Metadata.PartitionKeys = hour.keys
+		okTails[i] = hour.okTail
 	}
 	for i := range out {
 		if out[i].Result == events.KinesisFirehoseTransformedStateOk {
@@ -127,7 +139,7 @@ func (t *transformer) transform(recs []events.KinesisFirehoseEventRecord) events
 		}
 	}
 	failures.summary(len(recs), dropped)
-	t.arena, t.out, t.spans = arena, out, spans
+	t.arena, t.out, t.spans, t.okTails = arena, out, spans, okTails
 	return events.KinesisFirehoseResponse{Records: out}
 }
 
@@ -185,8 +197,11 @@ func jsonStringBound(s string) int {
 // hourKeys are the partition keys of one event hour, shared by every record
 // of that hour in a batch (the response only reads them).
 type hourKeys struct {
-	keys    map[string]string
-	jsonLen int // length of keys as JSON, for the size budget
+	keys map[string]string
+	json []byte // keys as JSON, for the size budget
+	// okTail follows the data of an Ok record of this hour in the
+	// response: the end of the data string, the keys, the record's end.
+	okTail []byte
 }
 
 // partitionCache holds hourKeys per event hour. It is keyed by hour because
@@ -205,7 +220,7 @@ func (p partitionCache) get(ts time.Time) hourKeys {
 		m[schema.PartitionKeys[i]] = v
 	}
 	b, _ := json.Marshal(m) // a map of strings always marshals
-	k := hourKeys{keys: m, jsonLen: len(b)}
+	k := hourKeys{keys: m, json: b, okTail: fmt.Appendf(nil, `","metadata":{"partitionKeys":%s}}`, b)}
 	p[hour] = k
 	return k
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// recordCost must bound what encoding/json (which the Lambda runtime uses)
-// really writes per record, for every result and awkward ids.
+// recordCost must bound what appendResponse really writes per record, and
+// what encoding/json would write for the same record, for every result and
+// awkward ids.
 func TestRecordCostIsAnUpperBound(t *testing.T) {
 	keys := partitionCache{}.get(mustTime(t, "2026-03-07T09:15:00Z"))
 	for _, id := range []string{"", "49546986683135544286507457936321625675700192471156785154", `<&>"\` + "\x00\u2028\xff"} {
@@ -23,8 +24,12 @@ func TestRecordCostIsAnUpperBound(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cost := recordCost(id, len(r.Data), keys.jsonLen); len(b)+1 > cost { // +1: the comma between records
-				t.Errorf("%s record with id %q: %d bytes of JSON, estimated %d", r.Result, id, len(b)+1, cost)
+			tr := &transformer{okTails: [][]byte{keys.okTail}}
+			written := len(tr.appendResponse(nil, events.KinesisFirehoseResponse{Records: []events.KinesisFirehoseResponseRecord{r}})) - len(`{"records":[]}`)
+			for _, n := range []int{written, len(b)} {
+				if cost := recordCost(id, len(r.Data), len(keys.json)); n+1 > cost { // +1: the comma between records
+					t.Errorf("%s record with id %q: %d bytes of JSON, estimated %d", r.Result, id, n+1, cost)
+				}
 			}
 		}
 	}
@@ -61,7 +66,7 @@ func TestResponseSizeBudget(t *testing.T) {
 		}
 		// The guarantee: never more than the budget, or than returning every
 		// record as it came when even that does not fit.
-		if size := marshalledSize(t, resp); size > max(budget, baseline) {
+		if size := responseSize(t, tr, resp); size > max(budget, baseline) {
 			t.Errorf("budget %d: response is %d bytes", budget, size)
 		}
 		if budget < baseline && ok != 0 {
@@ -83,11 +88,12 @@ func TestDefaultBufferStaysUnderLambdaLimit(t *testing.T) {
 		recs = append(recs, r)
 		total += len(r.Data)
 	}
-	resp := quietTransformer().transform(recs)
+	tr := quietTransformer()
+	resp := tr.transform(recs)
 	if err := checkResponse(recs, resp); err != nil {
 		t.Fatal(err)
 	}
-	size := marshalledSize(t, resp)
+	size := responseSize(t, tr, resp)
 	if size > lambdaResponseLimit {
 		t.Fatalf("response of %d bytes exceeds Lambda's %d", size, lambdaResponseLimit)
 	}
@@ -103,10 +109,12 @@ func TestDefaultBufferStaysUnderLambdaLimit(t *testing.T) {
 	t.Logf("%d records, %d bytes of input: %d Ok, %d failed on the budget, %d bytes of response", len(recs), total, ok, len(recs)-ok, size)
 }
 
-func marshalledSize(t *testing.T, resp events.KinesisFirehoseResponse) int {
+// responseSize is the length of the response the function sends for resp,
+// after checking that it reads back as resp.
+func responseSize(t *testing.T, tr *transformer, resp events.KinesisFirehoseResponse) int {
 	t.Helper()
-	b, err := json.Marshal(resp)
-	if err != nil {
+	b := tr.appendResponse(nil, resp)
+	if err := sameResponse(b, resp); err != nil {
 		t.Fatal(err)
 	}
 	return len(b)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the transform Lambda's benchmarks and prints them, then a summary with
 # the median of each metric over the runs and each conversion's ratio to the
-# floor (base64 decode + encode of the same batch, no parsing).
+# floor (base64 decode + encode of the same batch with the function's codec,
+# no parsing). TransformCSV/JSON decode the data, convert it and write the
+# response; InvokeCSV is a whole invocation, event JSON in, response out.
 #
 #   scripts/bench/transform.sh            # 5 runs of each benchmark
 #   COUNT=10 BENCHTIME=2s scripts/bench/transform.sh
@@ -13,7 +15,7 @@ benchtime=${BENCHTIME:-1s}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-go test -run '^$' -bench '^Benchmark(TransformCSV|TransformJSON|ConvertOnlyCSV|Floor)$' -benchmem \
+go test -run '^$' -bench '^Benchmark(TransformCSV|TransformJSON|ConvertOnlyCSV|Floor|InvokeCSV)$' -benchmem \
   -count "$count" -benchtime "$benchtime" ./lambdas/transform | tee "$out"
 
 echo
