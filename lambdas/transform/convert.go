@@ -251,8 +251,11 @@ func (c *converter) setFloat(i int, b []byte, verbatim bool) error {
 // setNumber range-checks v and sets field i to it; text, when not nil, is
 // the JSON number to emit for it.
 func (c *converter) setNumber(i int, v float64, text []byte) error {
-	if err := c.plan.checkNumber[i](v); err != nil {
-		return err
+	// The comparison is false for NaN, which CheckNumber then reports.
+	if p := c.plan; !(v >= p.minNum[i] && v <= p.maxNum[i]) {
+		if err := p.checkNumber[i](v); err != nil {
+			return err
+		}
 	}
 	val := &c.vals[i]
 	val.kind, val.num, val.text = number, v, text

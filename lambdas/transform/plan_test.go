@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +101,36 @@ func TestPartitionKeysCachedPerHour(t *testing.T) {
 	}
 	if d.keys["hour"] != "10" || b.keys["hour"] != "09" {
 		t.Errorf("hours %s and %s", b.keys["hour"], d.keys["hour"])
+	}
+}
+
+// The plan's inline bounds let a number skip CheckNumber only when
+// CheckNumber would pass it: for every double field, at and around its
+// bounds, far outside them, and for NaN and the infinities.
+func TestNumberBoundsAgreeWithCheckNumber(t *testing.T) {
+	p := defaultPlan
+	doubles := 0
+	for i, f := range p.fields {
+		if p.types[i] != doubleField {
+			continue
+		}
+		doubles++
+		values := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, -0.0, math.MaxFloat64, -math.MaxFloat64}
+		for _, b := range []float64{f.Min, f.Max} {
+			values = append(values, b, math.Nextafter(b, math.Inf(1)), math.Nextafter(b, math.Inf(-1)), b+1, b-1, (f.Min+f.Max)/2)
+		}
+		for _, v := range values {
+			inline := v >= p.minNum[i] && v <= p.maxNum[i]
+			if passes := f.CheckNumber(v) == nil; inline && !passes {
+				t.Errorf("%s: %v is inside the plan's bounds but CheckNumber refuses it", f.Name, v)
+			}
+			c := newConverter(p)
+			if err, want := c.setNumber(i, v, nil), f.CheckNumber(v); (err == nil) != (want == nil) {
+				t.Errorf("%s: setNumber(%v) = %v, CheckNumber = %v", f.Name, v, err, want)
+			}
+		}
+	}
+	if doubles == 0 {
+		t.Fatal("no double field in the schema")
 	}
 }
