@@ -31,17 +31,20 @@ func appendBase64(dst, src []byte) []byte {
 	n := base64.StdEncoding.EncodedLen(len(src))
 	dst = slices.Grow(dst, n)
 	out := dst[len(dst) : len(dst)+n]
-	// Twelve bytes become sixteen characters per step. Each 8-byte load
-	// uses its first six bytes, so the loop stops while eight remain
-	// readable; three bytes per step follow, then the padded end.
-	for len(src) >= 14 && len(out) >= 16 {
-		x := binary.BigEndian.Uint64(src)
-		y := binary.BigEndian.Uint64(src[6:])
-		binary.LittleEndian.PutUint64(out, uint64(base64Pairs[x>>52])|uint64(base64Pairs[x>>40&0xfff])<<16|
-			uint64(base64Pairs[x>>28&0xfff])<<32|uint64(base64Pairs[x>>16&0xfff])<<48)
-		binary.LittleEndian.PutUint64(out[8:], uint64(base64Pairs[y>>52])|uint64(base64Pairs[y>>40&0xfff])<<16|
-			uint64(base64Pairs[y>>28&0xfff])<<32|uint64(base64Pairs[y>>16&0xfff])<<48)
-		src, out = src[12:], out[16:]
+	// Each 8-byte load yields six bytes, eight characters; the loops stop
+	// while eight bytes remain readable. 24 bytes per step, then 6, then
+	// three bytes per step, then the padded end. Four independent loads
+	// per step keep more of them in flight than one.
+	for len(src) >= 26 && len(out) >= 32 {
+		binary.LittleEndian.PutUint64(out, base64Eight(binary.BigEndian.Uint64(src)))
+		binary.LittleEndian.PutUint64(out[8:], base64Eight(binary.BigEndian.Uint64(src[6:])))
+		binary.LittleEndian.PutUint64(out[16:], base64Eight(binary.BigEndian.Uint64(src[12:])))
+		binary.LittleEndian.PutUint64(out[24:], base64Eight(binary.BigEndian.Uint64(src[18:])))
+		src, out = src[24:], out[32:]
+	}
+	for len(src) >= 8 && len(out) >= 8 {
+		binary.LittleEndian.PutUint64(out, base64Eight(binary.BigEndian.Uint64(src)))
+		src, out = src[6:], out[8:]
 	}
 	for len(src) >= 3 && len(out) >= 4 {
 		v := uint(src[0])<<16 | uint(src[1])<<8 | uint(src[2])
@@ -57,6 +60,13 @@ func appendBase64(dst, src []byte) []byte {
 		out[0], out[1], out[2], out[3] = base64Alphabet[v>>18], base64Alphabet[v>>12&63], '=', '='
 	}
 	return dst[:len(dst)+n]
+}
+
+// base64Eight returns the eight characters of the top six bytes of x, the
+// first in the low byte.
+func base64Eight(x uint64) uint64 {
+	return uint64(base64Pairs[x>>52]) | uint64(base64Pairs[x>>40&0xfff])<<16 |
+		uint64(base64Pairs[x>>28&0xfff])<<32 | uint64(base64Pairs[x>>16&0xfff])<<48
 }
 
 // base64Invalid is set in a base64Sextets entry for a byte outside the
