@@ -77,3 +77,60 @@ func FuzzBase64(f *testing.F) {
 		}
 	})
 }
+
+// The codec against encoding/base64 on the records of the CSV benchmark:
+// their data (decode) and their converted lines (encode).
+func BenchmarkBase64(b *testing.B) {
+	recs := newGenerator(42, genOptions{nulls: 0.05}).batch(benchRecords)
+	var lines [][]byte
+	for _, r := range quietTransformer().transform(recs).Records {
+		lines = append(lines, bytes.Clone(r.Data))
+	}
+	var texts [][]byte
+	for _, r := range recs {
+		texts = append(texts, base64.StdEncoding.AppendEncode(nil, r.Data))
+	}
+	size := func(bs [][]byte) (n int64) {
+		for _, x := range bs {
+			n += int64(len(x))
+		}
+		return n
+	}
+	dst := make([]byte, 0, 1<<20)
+	b.Run("encode/std", func(b *testing.B) {
+		b.SetBytes(size(lines))
+		for b.Loop() {
+			dst = dst[:0]
+			for _, l := range lines {
+				dst = base64.StdEncoding.AppendEncode(dst, l)
+			}
+		}
+	})
+	b.Run("encode/pairs", func(b *testing.B) {
+		b.SetBytes(size(lines))
+		for b.Loop() {
+			dst = dst[:0]
+			for _, l := range lines {
+				dst = appendBase64(dst, l)
+			}
+		}
+	})
+	b.Run("decode/std", func(b *testing.B) {
+		b.SetBytes(size(texts))
+		for b.Loop() {
+			dst = dst[:0]
+			for _, t := range texts {
+				dst, _ = base64.StdEncoding.AppendDecode(dst, t)
+			}
+		}
+	})
+	b.Run("decode/sextets", func(b *testing.B) {
+		b.SetBytes(size(texts))
+		for b.Loop() {
+			dst = dst[:0]
+			for _, t := range texts {
+				dst, _ = appendDecodedBase64(dst, t)
+			}
+		}
+	})
+}
