@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"time"
+	"unsafe"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/refdatalake/datalake/internal/schema"
@@ -176,10 +177,17 @@ func recordCost(id string, dataLen, keysLen int) int {
 	return recordOverhead + jsonStringBound(id) + base64.StdEncoding.EncodedLen(dataLen) + keysLen
 }
 
-// jsonStringBound bounds the length of s as encoding/json writes it: it
-// escapes control bytes and <, >, & as \u00XX, and may turn an invalid byte
-// into the 3-byte U+FFFD or a 3-byte line separator into a 6-byte escape.
+// jsonStringBound bounds the length of s as appendJSONText writes it, which
+// is s itself between quotes when s is printable ASCII. Otherwise it counts
+// as encoding/json would with its HTML escaping, more than appendJSONText
+// writes: control bytes and <, >, & as \u00XX, an invalid byte as the 3-byte
+// U+FFFD, a 3-byte line separator as a 6-byte escape.
 func jsonStringBound(s string) int {
+	// Record ids are: checked a word at a time (a read-only view of s;
+	// isPlainText keeps nothing).
+	if isPlainText(unsafe.Slice(unsafe.StringData(s), len(s))) {
+		return len(s) + 2
+	}
 	n := 2
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
