@@ -47,8 +47,8 @@ var (
 // the transformer's buffers: their Data point into t.input and their ids into
 // one string per batch, so they are valid until the next call.
 //
-// It reads what encoding/json would read into events.KinesisFirehoseEvent, or
-// fails: a member that encoding/json would match only by folding case (it
+// It reads the ids and data encoding/json would read into the records of an
+// events.KinesisFirehoseEvent, or fails: a member that encoding/json would match only by folding case (it
 // ignores case, Firehose never varies it) is an error rather than a second
 // reading, as are repeated members, invalid UTF-8, nesting deeper than
 // maxDepth and data after the event, which encoding/json would let pass.
