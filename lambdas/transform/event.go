@@ -25,7 +25,9 @@ import (
 // Invoke is the Lambda handler. It fails only for an event that is not a
 // Firehose transformation event (which Firehose never sends): every problem
 // with a record is expressed as a ProcessingFailed record, because an error
-// would make Firehose retry the whole batch.
+// would make Firehose retry the whole batch. The bytes it returns are the
+// transformer's buffer, valid until the next call: aws-lambda-go sends them
+// before it asks the Runtime API for the next event.
 func (t *transformer) Invoke(_ context.Context, payload []byte) ([]byte, error) {
 	recs, err := t.readEvent(payload)
 	if err != nil {
