@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
@@ -25,21 +24,11 @@ func BenchmarkInvokeCSV(b *testing.B) {
 	if _, err := h.Invoke(ctx, payload); err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(data))
-	b.ReportAllocs()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	batches := 0
-	for b.Loop() {
+	loopBatches(b, data, benchRecords, func() {
 		if _, err := h.Invoke(ctx, payload); err != nil {
 			b.Fatal(err)
 		}
-		batches++
-	}
-	runtime.ReadMemStats(&after)
-	records := float64(batches * benchRecords)
-	b.ReportMetric(records/b.Elapsed().Seconds(), "records/s")
-	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/records, "allocs/record")
+	})
 }
 
 // firehoseEventJSON returns the event Firehose sends for recs when its source
