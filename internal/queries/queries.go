@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // The Glue tables the queries read.
@@ -49,6 +50,25 @@ type Query struct {
 	// names its WITH clause defines), sorted.
 	Tables []string
 }
+
+// currentDate finds the SQL current_date function.
+var currentDate = regexp.MustCompile(`(?i)\bcurrent_date\b`)
+
+// AsOf returns sql as it would run on day: current_date becomes that day's
+// DATE literal. Queries that look back from today (data_freshness) then give
+// the same answer on generated data whenever a test runs.
+func AsOf(sql string, day time.Time) string {
+	return currentDate.ReplaceAllString(sql, "DATE '"+day.UTC().Format("2006-01-02")+"'")
+}
+
+// FiltersPartitions reports whether the query constrains the partition
+// column year of every raw_telemetry read, which keeps Athena's partition
+// projection from enumerating every projected hour.
+func (q Query) FiltersPartitions() bool {
+	return !q.Reads(RawTelemetry) || yearFilter.MatchString(q.SQL)
+}
+
+var yearFilter = regexp.MustCompile(`(?i)\byear\s*(=|in\s*\()`)
 
 // Reads reports whether the query reads table.
 func (q Query) Reads(table string) bool { return slices.Contains(q.Tables, table) }

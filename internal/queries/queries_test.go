@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEveryQueryIsDescribedAndReadsALakeTable(t *testing.T) {
@@ -79,5 +80,32 @@ func TestTrainingQueryColumns(t *testing.T) {
 		if !strings.Contains(qs[i].SQL, col) {
 			t.Errorf("training_set_statistics does not use %s", col)
 		}
+	}
+}
+
+// Athena's partition projection makes an unfiltered query enumerate every
+// hour from 2000 to 2099; every raw_telemetry query filters on year.
+func TestRawTelemetryQueriesFilterOnYear(t *testing.T) {
+	qs, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range qs {
+		if !q.FiltersPartitions() {
+			t.Errorf("%s reads %s without a year = or year IN ( filter", q.Name, RawTelemetry)
+		}
+	}
+	unfiltered := Query{SQL: "SELECT count(*) FROM raw_telemetry", Tables: []string{RawTelemetry}}
+	if unfiltered.FiltersPartitions() {
+		t.Error("an unfiltered query passes")
+	}
+}
+
+func TestAsOf(t *testing.T) {
+	day := time.Date(2026, 3, 31, 23, 0, 0, 0, time.UTC)
+	got := AsOf("WHERE year IN (CAST(year(current_date) AS varchar), CAST(year(CURRENT_DATE) - 1 AS varchar)) -- current_dates", day)
+	want := "WHERE year IN (CAST(year(DATE '2026-03-31') AS varchar), CAST(year(DATE '2026-03-31') - 1 AS varchar)) -- current_dates"
+	if got != want {
+		t.Errorf("AsOf\n %s\nwant\n %s", got, want)
 	}
 }

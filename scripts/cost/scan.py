@@ -27,6 +27,7 @@ import datetime
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -85,11 +86,29 @@ def view_sql(layout: str, root: Path) -> str:
     raise ValueError(layout)
 
 
-def named_queries() -> dict[str, str]:
-    """name -> SQL of every query file that reads raw_telemetry."""
+def last_day(root: Path) -> datetime.date:
+    """The newest event day under the partitioned layouts (year=/month=/day= folders)."""
+    days = []
+    for layout in ("parquet", "json"):
+        for d in (root / layout).glob("year=*/month=*/day=*"):
+            parts = dict(p.split("=", 1) for p in d.relative_to(root / layout).parts)
+            days.append(datetime.date(int(parts["year"]), int(parts["month"]), int(parts["day"])))
+    if not days:
+        sys.exit(f"scan.py: no year=/month=/day= partitions under {root}")
+    return max(days)
+
+
+def as_of(sql: str, day: datetime.date) -> str:
+    """sql as it runs on day: queries that look back from current_date (data_freshness)
+    read the generated data whenever this runs (internal/queries AsOf does the same in Go)."""
+    return re.sub(r"(?i)\bcurrent_date\b", f"DATE '{day.isoformat()}'", sql)
+
+
+def named_queries(day: datetime.date) -> dict[str, str]:
+    """name -> SQL, as of day, of every query file that reads raw_telemetry."""
     out = {}
     for path in sorted(QUERIES.glob("*.sql")):
-        sql = path.read_text()
+        sql = as_of(path.read_text(), day)
         body = "\n".join(line.split("--", 1)[0] for line in sql.splitlines()).lower()
         if f"from {TABLE}" in body or f"join {TABLE}" in body:
             out[path.stem] = sql
@@ -172,7 +191,7 @@ def scan(root: Path) -> dict:
         files, size = layout_size(root, layout)
         result["layouts"][layout] = {"files": files, "bytes": size}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, sql in named_queries().items():
+        for name, sql in named_queries(last_day(root)).items():
             result["queries"][name] = {layout: measure(root, layout, sql, Path(tmp)) for layout in layouts}
     return result
 
