@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsglue"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/jsii-runtime-go"
@@ -64,6 +63,9 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 		JobBookmarksEncryption:    awsglue.JobBookmarksEncryption_ClientSideKms(props.LakeKey),
 	})
 	secCfn := e.SecurityConfiguration.Node().DefaultChild().(awscdk.CfnResource)
+	// A definition, not data: it goes with the stack, so its fixed name is free
+	// again for the next deploy after a destroy.
+	secCfn.ApplyRemovalPolicy(awscdk.RemovalPolicy_DESTROY, nil)
 	skipOnEmulator(cfg, stack, "GlueSecurityConfigurationEnabled",
 		"Emulators reject AWS::Glue::SecurityConfiguration; jobs and the crawler refer to it by name", secCfn)
 	// Jobs and the crawler name the configuration; on AWS they must wait for it.
@@ -91,6 +93,43 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 			like[i] = p + "*"
 		}
 		return stmtWhen(sid, []string{"s3:ListBucket"}, map[string]any{"StringLike": map[string]any{"s3:prefix": like}}, b.BucketArn())
+	}
+	// sparkPaths are what Spark on Glue needs around the prefixes it reads
+	// (and, with write, writes) in one bucket, beyond the objects under them:
+	//  - s3:ListBucket on the bucket without a prefix condition. Hadoop's
+	//    file systems list parents and probe paths with prefixes of their own
+	//    choosing, and S3 answers a HEAD of a missing key with 403 instead of
+	//    404 unless the caller may list the bucket: Spark then fails with
+	//    AccessDenied on a path that merely does not exist yet
+	//    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
+	//    Listing shows key names only; reading stays confined to the prefixes.
+	//  - the path keys themselves and their "_$folder$" markers, for every
+	//    level of the prefix: getFileStatus HEADs "a/b" before listing "a/b/",
+	//    and EMRFS, which Glue's Spark uses, writes "<dir>_$folder$" markers
+	//    (https://repost.aws/knowledge-center/emr-s3-empty-files).
+	sparkPaths := func(sid string, b awss3.IBucket, write bool, prefixes ...string) []awsiam.PolicyStatement {
+		var keys []*string
+		seen := map[string]bool{}
+		for _, p := range prefixes {
+			parts := strings.Split(strings.TrimSuffix(p, "/"), "/")
+			for i := range parts {
+				dir := strings.Join(parts[:i+1], "/")
+				for _, k := range []string{dir, dir + "_$folder$"} {
+					if !seen[k] {
+						seen[k] = true
+						keys = append(keys, b.ArnForObjects(jsii.String(k)))
+					}
+				}
+			}
+		}
+		actions := []string{"s3:GetObject"}
+		if write {
+			actions = []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+		}
+		return []awsiam.PolicyStatement{
+			stmt("List"+sid, []string{"s3:ListBucket", "s3:GetBucketLocation"}, b.BucketArn()),
+			stmt("PathMarkers"+sid, actions, keys...),
+		}
 	}
 	useKey := stmt("UseLakeKey", []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, props.LakeKey.KeyArn())
 
@@ -154,19 +193,20 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 		return stmt("ReadJobCode", []string{"s3:GetObject"}, arns...)
 	}
 
-	jobLogs := awslogs.NewLogGroup(stack, jsii.String("JobLogs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String("/aws-glue/jobs/" + name),
-		EncryptionKey: props.LakeKey,
-		Retention:     retention(cfg.LogRetentionDays),
-		RemovalPolicy: removalPolicy(cfg),
-	})
+	// Glue 5.0 writes every job's logs in real time to <prefix>/error and
+	// <prefix>/output (the --continuous-log-* arguments are for Glue 4.0 and
+	// earlier), creating the groups itself and, with the security
+	// configuration, associating the lake key with them (logs:AssociateKmsKey).
+	// https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html
+	// The prefix keeps this deployment's job logs apart from other jobs'.
+	jobLogPrefix := "/aws-glue/jobs/" + name
 	jobCommon := func(code awss3assets.Asset) []awsiam.PolicyStatement {
 		return []awsiam.PolicyStatement{
 			readCode(code, libAsset),
 			useKey,
-			stmt("WriteContinuousLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, jobLogs.LogGroupArn()),
-			// Driver and error output go to Glue's fixed /aws-glue/jobs/... groups;
-			// with the security configuration Glue associates the lake key first.
+			// Driver and error output go to groups under /aws-glue/jobs/ that Glue
+			// names itself; with the security configuration it associates the
+			// lake key with them first.
 			stmt("WriteGlueJobLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogs("/aws-glue/jobs/*")...),
 			// PutMetricData has no resource-level permissions in IAM: "*" is the only
 			// resource it accepts. The condition keeps it to Glue's namespace.
@@ -175,18 +215,26 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 	}
 	wildcardReason := "Object wildcards are confined to the job's input and output prefixes, whose keys Spark chooses at run time; log wildcards to Glue's own /aws-glue/jobs groups; PutMetricData accepts no resource but *, limited to the Glue namespace by a condition."
 
-	curateRole := glueRole(stack, "CurateRole", "Assumed by the Glue job "+name+"-curate", append(jobCommon(curateAsset),
-		listUnder("ListRawInputs", props.RawBucket, RawTelemetryPrefix, DevicesPrefix),
+	curateStatements := append(jobCommon(curateAsset), sparkPaths("Raw", props.RawBucket, false, RawTelemetryPrefix, DevicesPrefix)...)
+	curateStatements = append(curateStatements, sparkPaths("Curated", props.CuratedBucket, true, CuratedTelemetryPrefix, QuarantinePrefix)...)
+	curateRole := glueRole(stack, "CurateRole", "Assumed by the Glue job "+name+"-curate", append(curateStatements,
 		stmt("ReadRawInputs", []string{"s3:GetObject"}, objects(props.RawBucket, RawTelemetryPrefix), objects(props.RawBucket, DevicesPrefix)),
-		listUnder("ListCuratedOutputs", props.CuratedBucket, CuratedTelemetryPrefix, QuarantinePrefix),
 		// Spark commits through _temporary/ folders under the output path: it reads, writes and deletes there.
 		stmt("WriteCuratedOutputs", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
 			objects(props.CuratedBucket, CuratedTelemetryPrefix), objects(props.CuratedBucket, QuarantinePrefix)),
+		// Glue jobs and Glue Data Quality read partitions from the catalog and
+		// never use Athena's partition projection
+		// (https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html),
+		// so curate registers each partition it writes. Catalog actions are
+		// authorized on the catalog, the database and the table:
+		// https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html
+		stmt("RegisterCuratedPartitions", []string{"glue:GetTable", "glue:BatchCreatePartition"},
+			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(CuratedTelemetryTableName)),
 	), wildcardReason)
-	featuresRole := glueRole(stack, "FeaturesRole", "Assumed by the Glue job "+name+"-features", append(jobCommon(featuresAsset),
-		listUnder("ListCurated", props.CuratedBucket, CuratedTelemetryPrefix),
+	featuresStatements := append(jobCommon(featuresAsset), sparkPaths("Curated", props.CuratedBucket, false, CuratedTelemetryPrefix)...)
+	featuresStatements = append(featuresStatements, sparkPaths("Training", props.AnalyticsBucket, true, TrainingPrefix)...)
+	featuresRole := glueRole(stack, "FeaturesRole", "Assumed by the Glue job "+name+"-features", append(featuresStatements,
 		stmt("ReadCurated", []string{"s3:GetObject"}, objects(props.CuratedBucket, CuratedTelemetryPrefix)),
-		listUnder("ListTrainingOutput", props.AnalyticsBucket, TrainingPrefix),
 		// The features job replaces its output on every run (overwrite): it deletes the previous set.
 		stmt("WriteTrainingOutput", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
 			objects(props.AnalyticsBucket, TrainingPrefix)),
@@ -195,7 +243,7 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 	s3uri := func(b awss3.IBucket, prefix string) string { return "s3://" + *b.BucketName() + "/" + prefix }
 	job := func(id, suffix, description string, role awsiam.IRole, script awss3assets.Asset, args map[string]string) awsglue.PySparkEtlJob {
 		defaults := map[string]*string{
-			"--enable-job-insights": jsii.String("true"),
+			"--custom-logGroup-prefix": jsii.String(jobLogPrefix),
 		}
 		for k, v := range args {
 			defaults["--"+k] = jsii.String(v)
@@ -216,10 +264,9 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 			SecurityConfiguration:      secConfigRef,
 			EnableMetrics:              jsii.Bool(true),
 			EnableObservabilityMetrics: jsii.Bool(true),
-			ContinuousLogging: &awsglue.ContinuousLoggingProps{
-				Enabled: jsii.Bool(true), LogGroup: jobLogs, LogStreamPrefix: jsii.String(suffix + "/"),
-			},
-			DefaultArguments: &defaults,
+			// Off: the L2 would add the Glue 4.0 --continuous-log-* arguments.
+			ContinuousLogging: &awsglue.ContinuousLoggingProps{Enabled: jsii.Bool(false)},
+			DefaultArguments:  &defaults,
 		})
 		dependsOnSecurity(j.Node().DefaultChild().(awscdk.CfnResource))
 		return j
@@ -230,6 +277,8 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 			"devices_path":        s3uri(props.RawBucket, DevicesPrefix),
 			"curated_path":        s3uri(props.CuratedBucket, CuratedTelemetryPrefix),
 			"quarantine_path":     s3uri(props.CuratedBucket, QuarantinePrefix),
+			"database":            dbName,
+			"curated_table":       CuratedTelemetryTableName,
 			"job-bookmark-option": "job-bookmark-enable", // each run reads only raw files it has not seen
 		})
 	e.FeaturesJobName = name + "-features"
@@ -288,18 +337,18 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 		Dqdl:        awsglue.Dqdl_FromString(jsii.String(curatedDqdl())),
 	})
 	e.DataQuality.Node().AddDependency(c.CuratedTelemetry)
+	e.DataQuality.ApplyRemovalPolicy(awscdk.RemovalPolicy_DESTROY) // a definition with a fixed name, not data
 	// Evaluation runs assume this role: read the curated table and publish results.
-	dqRole := glueRole(stack, "DataQualityRole", "Assumed by Glue Data Quality evaluation runs of "+name+"-"+CuratedTelemetryTableName, []awsiam.PolicyStatement{
+	dqRole := glueRole(stack, "DataQualityRole", "Assumed by Glue Data Quality evaluation runs of "+name+"-"+CuratedTelemetryTableName, append(sparkPaths("Curated", props.CuratedBucket, false, CuratedTelemetryPrefix), []awsiam.PolicyStatement{
 		stmt("ReadCuratedTable", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"},
 			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(CuratedTelemetryTableName)),
 		stmt("UseRuleset", []string{"glue:GetDataQualityRuleset", "glue:PublishDataQuality"},
 			jsii.String("arn:"+partition+":glue:"+region+":"+account+":dataQualityRuleset/"+name+"-"+CuratedTelemetryTableName)),
-		listUnder("ListCurated", props.CuratedBucket, CuratedTelemetryPrefix),
 		stmt("ReadCurated", []string{"s3:GetObject"}, objects(props.CuratedBucket, CuratedTelemetryPrefix)),
 		useKey,
 		stmt("WriteGlueLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogs("/aws-glue/*")...),
 		stmtWhen("PublishMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "Glue Data Quality"}}, jsii.String("*")),
-	}, "Object wildcards are confined to curated telemetry/, whose keys Spark chose; log wildcards to Glue's own /aws-glue groups; PutMetricData accepts no resource but *, limited to the Glue Data Quality namespace by a condition.")
+	}...), "Object wildcards are confined to curated telemetry/, whose keys Spark chose; log wildcards to Glue's own /aws-glue groups; PutMetricData accepts no resource but *, limited to the Glue Data Quality namespace by a condition.")
 	skipOnEmulator(cfg, stack, "DataQualityEnabled", "Emulators reject AWS::Glue::DataQualityRuleset",
 		e.DataQuality.Node().DefaultChild().(awscdk.CfnResource))
 

@@ -44,9 +44,21 @@ func TestJobsAreGuardedAndEncrypted(t *testing.T) {
 					t.Errorf("%s %s = %v, want %v", name, k, p[k], want)
 				}
 			}
-			for _, k := range []string{"--enable-metrics", "--enable-continuous-cloudwatch-log", "--job-bookmark-option", "--extra-py-files"} {
+			for _, k := range []string{"--enable-metrics", "--job-bookmark-option", "--extra-py-files"} {
 				if _, ok := args[k]; !ok {
 					t.Errorf("%s: no %s", name, k)
+				}
+			}
+			// Glue 5.0 logs every job in real time to <prefix>/error and
+			// <prefix>/output; the --continuous-log-* arguments and job insights
+			// are documented for earlier versions only.
+			// https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html
+			if got, want := args["--custom-logGroup-prefix"], "/aws-glue/jobs/datalake-"+tc.ctx["profile"].(string); got != want {
+				t.Errorf("%s: --custom-logGroup-prefix %v, want %s", name, got, want)
+			}
+			for k := range args {
+				if strings.HasPrefix(k, "--continuous-log") || k == "--enable-continuous-cloudwatch-log" || k == "--enable-job-insights" {
+					t.Errorf("%s: passes %s, which Glue 5.0 does not document", name, k)
 				}
 			}
 			want := "job-bookmark-enable"

@@ -14,7 +14,6 @@ times. Spark runs in local mode on every core of the machine.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lake_jobs import curate, features, schema, storage
+from lake_jobs import curate, features, schema, session, storage
 
 START = datetime(2024, 3, 1, tzinfo=timezone.utc)
 
@@ -120,10 +119,10 @@ def main() -> None:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.showConsoleProgress", "false")
-        # Partition values stay strings, as the Glue catalog types them.
-        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .getOrCreate()
     )
+    # The settings the Glue jobs run with.
+    session.configure(spark)
     spark.sparkContext.setLogLevel("ERROR")
     timings: dict[str, float] = {}
     counts: dict[str, int] = {}
@@ -139,8 +138,8 @@ def main() -> None:
             raw = spark.read.parquet(str(work / "raw"))
             devices = storage.read_devices(spark, str(work / "devices"))
             curated, quarantine = curate.curate(raw, devices, run_id="bench")
-            storage.write_curated(curated, str(work / "curated"))
-            storage.write_quarantine(quarantine, str(work / "quarantine"))
+            storage.write_curated(spark, curated, str(work / "curated"))
+            storage.write_quarantine(spark, quarantine, str(work / "quarantine"))
         spark.catalog.clearCache()
 
         counts["curated rows"] = spark.read.parquet(str(work / "curated")).count()
@@ -148,10 +147,7 @@ def main() -> None:
 
         with timed("features (read, build, write)", timings):
             result = features.build(spark.read.parquet(str(work / "curated")))
-            out = work / "features"
-            storage.write_csv(result.train, str(out / "train"))
-            storage.write_csv(result.validation, str(out / "validation"))
-            storage.write_text_file(spark, str(out / "manifest.json"), json.dumps(result.manifest, indent=2))
+            storage.write_training_set(spark, result, str(work / "features"))
 
         for split in ("train", "validation"):
             rows = spark.read.csv(str(work / "features" / split))

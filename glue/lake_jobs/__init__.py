@@ -8,4 +8,11 @@ runs in a Glue job (shipped with ``--extra-py-files``) and in local tests:
 - ``features``: curated rows -> labelled, numeric training/validation sets.
 - ``args``: job-argument resolution with clear errors.
 - ``storage``: the reads and writes both jobs share.
+- ``session``: the Spark settings both jobs (and the tests) run with.
+- ``paths``: partition folder names as Spark writes them.
+- ``catalog``: registering written partitions in the Glue Data Catalog.
+- ``objects``: keeping SageMaker channel prefixes free of non-data objects.
+
+``catalog`` and ``objects`` take AWS clients as arguments and never import
+boto3, so tests pass fakes.
 """

@@ -144,8 +144,17 @@ CURATE_ARGS = JobSpec(
             "S3 prefix of raw telemetry Parquet (year=/month=/day=/hour= folders), e.g. s3://<raw>/telemetry/",
         ),
         Argument("devices_path", "S3 prefix of the device metadata CSV files, e.g. s3://<raw>/landing/devices/"),
-        Argument("curated_path", "S3 prefix curated Parquet is appended under, e.g. s3://<curated>/telemetry/"),
-        Argument("quarantine_path", "S3 prefix rejected rows are appended under, e.g. s3://<curated>/quarantine/telemetry/"),
+        Argument(
+            "curated_path",
+            "S3 prefix of curated Parquet (year=/month=/day= folders; the days a run touches are rewritten), "
+            "the curated table's location, e.g. s3://<curated>/telemetry/",
+        ),
+        Argument(
+            "quarantine_path",
+            "S3 prefix of rejected rows (year=/month=/day=/hour= of their raw file), e.g. s3://<curated>/quarantine/telemetry/",
+        ),
+        Argument("database", "Glue database of the curated table, whose partitions the job registers"),
+        Argument("curated_table", "Glue table over --curated_path (partitions year/month/day), e.g. curated_telemetry"),
     ),
 )
 

@@ -18,9 +18,11 @@ Rules, in order:
    then the most non-null measurements, then the smallest values column by
    column, nulls last. Ordering on every column makes the winner depend only
    on the rows, not on how Spark split them.
-   Losers are quarantined with reason DUPLICATE_REASON. Duplicates are only
-   seen within one run's input: with job bookmarks, a copy that arrives after
-   its twin was curated is not caught.
+   Losers are quarantined with reason DUPLICATE_REASON. ``curate`` sees one
+   run's input only; writing its output merges it with the rows already
+   curated for the same days (``merge_curated``, same ranking), so a copy
+   that arrives after its twin was curated, or a retried run, does not add a
+   second row. Such a copy is dropped there, not quarantined.
 4. Join device metadata (left join: a device without metadata keeps its
    rows, with null metadata columns). The reading's ``site`` wins; the
    registry's fills it when the reading has none and is kept as
@@ -55,6 +57,7 @@ CURATED_COLUMNS = (
 )
 
 QUARANTINE_EXTRA_COLUMNS = ("reason", "run_id", "quarantined_at")
+QUARANTINE_COLUMNS = (*schema.COLUMNS, *schema.PARTITION_KEYS, *QUARANTINE_EXTRA_COLUMNS)
 
 # Higher wins a (device_id, ts) tie: a fault must not be dropped in favour of an "ok" twin.
 _STATUS_SEVERITY = {"fault": 3, "warn": 2, "maintenance": 1, "ok": 0}
@@ -160,15 +163,20 @@ def prepare_devices(devices: DataFrame) -> DataFrame:
     return typed.withColumn("_rank", F.row_number().over(order)).where("_rank = 1").drop("_rank")
 
 
-def _dedupe_order(valid: Column) -> Window:
-    """Rank (device_id, ts) twins, winner first; ``valid`` keeps invalid rows in groups of their own."""
+def _winner_first(extra_columns: tuple[str, ...] = ()) -> list[Column]:
+    """Sort order of (device_id, ts) twins, winner first (rule 3), then ``extra_columns`` ascending."""
     measurements = [F.col(c) for c in schema.DOUBLE_COLUMNS]
     completeness = reduce(lambda a, b: a + b, [m.isNotNull().cast("int") for m in measurements])
     severity = F.coalesce(
         *[F.when(F.col("status") == s, F.lit(rank)) for s, rank in _STATUS_SEVERITY.items()], F.lit(-1)
     )
     tiebreak = [F.col(f.name).asc_nulls_last() for f in schema.TELEMETRY if f.name not in ("device_id", "ts")]
-    return Window.partitionBy("device_id", "ts", valid).orderBy(severity.desc(), completeness.desc(), *tiebreak)
+    return [severity.desc(), completeness.desc(), *tiebreak, *[F.col(c).asc_nulls_last() for c in extra_columns]]
+
+
+def _dedupe_order(valid: Column) -> Window:
+    """Rank (device_id, ts) twins, winner first; ``valid`` keeps invalid rows in groups of their own."""
+    return Window.partitionBy("device_id", "ts", valid).orderBy(*_winner_first())
 
 
 def _derive(df: DataFrame) -> DataFrame:
@@ -236,3 +244,59 @@ def curate(raw: DataFrame, devices: DataFrame, run_id: str = "local") -> tuple[D
     )
     curated = _derive(joined).select(*CURATED_COLUMNS)
     return curated, quarantine
+
+
+def merge_curated(existing: DataFrame, new: DataFrame) -> DataFrame:
+    """The curated rows of some days: rows already written plus a run's ``new`` rows, one per (device_id, ts).
+
+    This is what makes writing curate's output idempotent (storage.write_curated
+    replaces the days a run touches with this union). A retry after a run
+    wrote but before its job bookmark was committed re-reads the same raw
+    files: its rows equal the ones already written and replace them instead
+    of doubling them. A reading that reaches curate again in a later run is
+    kept once too. The winner follows rule 3 (a fault is never hidden by an
+    "ok" twin); rows equal on every telemetry column, such as the same
+    reading joined with device metadata that changed in between, are ordered
+    on the remaining columns, so the result depends only on the rows.
+
+    A twin dropped here is not quarantined: on a retry it is the row itself,
+    read a second time, not a rejected reading. ``ts`` fixes the day, so
+    twins are always in the same day partition.
+    """
+    _require_columns(existing, CURATED_COLUMNS, "existing curated rows")
+    _require_columns(new, CURATED_COLUMNS, "new curated rows")
+    both = existing.select(*CURATED_COLUMNS).unionByName(new.select(*CURATED_COLUMNS))
+    rest = tuple(c for c in CURATED_COLUMNS if c not in schema.COLUMNS)
+    order = Window.partitionBy("device_id", "ts").orderBy(*_winner_first(rest))
+    return both.withColumn("_rank", F.row_number().over(order)).where(F.col("_rank") == 1).drop("_rank")
+
+
+def merge_quarantine(existing: DataFrame, new: DataFrame) -> DataFrame:
+    """The quarantined rows of some raw partitions: rows already written plus the ``new`` ones not yet there.
+
+    A retry quarantines the same raw rows again; they differ from the first
+    attempt's only in run_id and quarantined_at. Quarantined rows have no
+    key (an invalid row may lack device_id and ts, and identical copies are
+    quarantined once each), so rows count as the same when their raw values
+    and reason are equal, and copies are counted: where n equal rows exist
+    and a run brings m, max(n, m) stay, the existing ones first. A retry
+    therefore adds nothing, while a run with rows not seen before adds them.
+    The price of recognising a retry without a row identity: an invalid row
+    that a producer sends again, byte for byte, in a later batch of the same
+    raw hour is kept once, not twice.
+    """
+    _require_columns(existing, QUARANTINE_COLUMNS, "existing quarantined rows")
+    _require_columns(new, QUARANTINE_COLUMNS, "new quarantined rows")
+    identity = [c for c in QUARANTINE_COLUMNS if c not in ("run_id", "quarantined_at")]
+    both = existing.select(*QUARANTINE_COLUMNS).withColumn("_new", F.lit(False)).unionByName(
+        new.select(*QUARANTINE_COLUMNS).withColumn("_new", F.lit(True))
+    )
+    # Window partitions compare null with null and NaN with NaN as equal, as the raw values need.
+    already = F.sum(F.when(F.col("_new"), 0).otherwise(1)).over(Window.partitionBy(*identity))
+    nth = F.row_number().over(Window.partitionBy(*identity, "_new").orderBy("run_id", "quarantined_at"))
+    return (
+        both.withColumn("_already", already)
+        .withColumn("_nth", nth)
+        .where(~F.col("_new") | (F.col("_nth") > F.col("_already")))
+        .drop("_new", "_already", "_nth")
+    )

@@ -290,6 +290,14 @@ def build(
         raise ValueError(
             f"no training rows: the input is empty or every reading is within {horizon_hours} h of the data end"
         )
+    if validation.isEmpty():
+        # Spark would still write one empty part file into validation/, and
+        # SageMaker's XGBoost, reading every object of the channel, fails on it
+        # far from here; batch transform would have nothing to score either.
+        raise ValueError(
+            f"no validation rows: every device hashed into the {train_percent}% training side; "
+            "the split is by device, so it needs more devices (or a lower --train_percent)"
+        )
     model = fit(train, label_column(horizon_hours), max_site_categories, quantile_error)
     return FeatureSet(
         train=transform(train, model),

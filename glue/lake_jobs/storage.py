@@ -7,7 +7,10 @@ and locally the same code writes to a directory.
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass
+from typing import Callable
 
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
@@ -15,7 +18,9 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from lake_jobs import schema
-from lake_jobs.curate import DEVICE_COLUMNS, OUTPUT_PARTITIONS
+from lake_jobs.curate import DEVICE_COLUMNS, OUTPUT_PARTITIONS, merge_curated, merge_quarantine
+from lake_jobs.features import FeatureSet
+from lake_jobs.paths import partition_path
 
 log = logging.getLogger(__name__)
 
@@ -64,30 +69,77 @@ def with_source_partitions(raw: DataFrame, file_column: str) -> DataFrame:
     )
 
 
-def write_curated(curated: DataFrame, path: str) -> None:
-    """Append curated rows under ``path``/year=/month=/day=.
+def _exists(spark: SparkSession, path: str) -> bool:
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    return hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).exists(hadoop_path)
 
-    Append, because with job bookmarks each run holds only new readings and
-    must not replace what earlier runs wrote to the same day. Repartitioning
-    on the partition columns writes one file per day and run, not one per
-    task and day.
+
+def _rewrite_partitions(
+    spark: SparkSession,
+    new: DataFrame,
+    path: str,
+    keys: tuple[str, ...],
+    merge: Callable[[DataFrame, DataFrame], DataFrame],
+) -> list[tuple]:
+    """Replace the partitions of ``new`` under ``path`` with merge(rows already there, new).
+
+    Returns the partitions written, as value tuples in ``keys`` order.
+
+    Only those partitions are replaced: the write uses Spark's dynamic
+    partition overwrite, set on the writer itself (the option
+    "partitionOverwriteMode" takes precedence over the session's
+    spark.sql.sources.partitionOverwriteMode,
+    https://spark.apache.org/docs/3.5.4/configuration.html#runtime-sql-configuration).
+    The default, static, mode would delete every partition under ``path``
+    before writing. Spark writes the new files to a staging folder and swaps
+    each partition in at job commit, after every task has read the old rows.
+    Repartitioning on the partition columns leaves one file per partition
+    (old and new rows together), not one per task and partition.
     """
+    root = path.rstrip("/")
+    # Nulls (Spark's default partition) sort first.
+    touched = sorted((tuple(r) for r in new.select(*keys).distinct().collect()),
+                     key=lambda values: [(v is not None, v) for v in values])
+    if not touched:
+        return []
+    present = [p for p in (f"{root}/{partition_path(keys, v)}" for v in touched) if _exists(spark, p)]
+    rows = new
+    if present:
+        # The new rows' schema: partition values stay strings, as written.
+        existing = spark.read.schema(new.schema).option("basePath", root).parquet(*present)
+        rows = merge(existing, new)
     (
-        curated.repartition(*OUTPUT_PARTITIONS)
-        .write.mode("append")
-        .partitionBy(*OUTPUT_PARTITIONS)
-        .parquet(path)
+        rows.repartition(*keys)
+        .write.mode("overwrite")
+        .option("partitionOverwriteMode", "dynamic")
+        .partitionBy(*keys)
+        .parquet(root)
     )
+    return touched
 
 
-def write_quarantine(quarantine: DataFrame, path: str) -> None:
-    """Append quarantined rows under ``path``, partitioned like the raw table they came from."""
-    (
-        quarantine.repartition(*schema.PARTITION_KEYS)
-        .write.mode("append")
-        .partitionBy(*schema.PARTITION_KEYS)
-        .parquet(path)
-    )
+def write_curated(spark: SparkSession, curated: DataFrame, path: str) -> list[tuple[str, str, str]]:
+    """Write curated rows under ``path``/year=/month=/day=/; return the (year, month, day) written.
+
+    Idempotent: each day the rows fall in is rewritten with the rows already
+    there plus the new ones, one row per (device_id, ts) (curate.merge_curated).
+    Days the run has no rows for are left alone. With job bookmarks each run
+    holds only new readings, and a retry of a run that wrote but did not
+    commit its bookmark reads the same raw files again: appending would store
+    those readings twice.
+    """
+    return _rewrite_partitions(spark, curated, path, OUTPUT_PARTITIONS, merge_curated)
+
+
+def write_quarantine(spark: SparkSession, quarantine: DataFrame, path: str) -> list[tuple]:
+    """Write quarantined rows under ``path``, partitioned like the raw table they came from.
+
+    Idempotent like write_curated: the raw hour partitions the run touches
+    are rewritten with their rows plus the run's rows not already there
+    (curate.merge_quarantine), so a retry does not quarantine a row twice.
+    """
+    return _rewrite_partitions(spark, quarantine, path, schema.PARTITION_KEYS, merge_quarantine)
 
 
 def write_csv(df: DataFrame, path: str) -> None:
@@ -109,3 +161,36 @@ def write_text_file(spark: SparkSession, path: str, text: str) -> None:
         out.write(bytearray(text.encode("utf-8")))
     finally:
         out.close()
+
+
+@dataclass(frozen=True)
+class TrainingLayout:
+    """Where the features job writes under its --output_path.
+
+    train/ and validation/ are the SageMaker channels (S3Prefix data sources)
+    and the batch transform input: they hold CSV part files and nothing else.
+    manifest.json sits beside them, never inside, because SageMaker would read
+    it as one more CSV file of the channel.
+    """
+
+    train: str
+    validation: str
+    manifest: str
+
+    @classmethod
+    def under(cls, output_path: str) -> "TrainingLayout":
+        out = output_path.rstrip("/")
+        return cls(train=f"{out}/train/", validation=f"{out}/validation/", manifest=f"{out}/manifest.json")
+
+    @property
+    def channels(self) -> tuple[str, str]:
+        return (self.train, self.validation)
+
+
+def write_training_set(spark: SparkSession, feature_set: FeatureSet, output_path: str) -> TrainingLayout:
+    """Write ``feature_set`` under ``output_path``: both splits as CSV, then manifest.json."""
+    layout = TrainingLayout.under(output_path)
+    write_csv(feature_set.train, layout.train)
+    write_csv(feature_set.validation, layout.validation)
+    write_text_file(spark, layout.manifest, json.dumps(feature_set.manifest, indent=2, sort_keys=True))
+    return layout

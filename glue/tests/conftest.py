@@ -23,6 +23,8 @@ time.tzset()
 def spark():
     from pyspark.sql import SparkSession
 
+    from lake_jobs.session import configure
+
     log4j = GLUE_DIR / "tests" / "log4j2.properties"
     session = (
         SparkSession.builder.master("local[2]")
@@ -36,10 +38,10 @@ def spark():
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
-        # Partition columns stay strings, as the Glue catalog types them.
-        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .getOrCreate()
     )
+    # What the Glue entry points apply too (no _SUCCESS markers, string partition values).
+    session = configure(session)
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

@@ -22,6 +22,7 @@ CURATE_OK = dict(
     JOB_NAME="curate", raw_path="s3://raw/telemetry/",
     devices_path="s3://raw/landing/devices/", curated_path="s3://curated/telemetry/",
     quarantine_path="s3://curated/quarantine/telemetry/",
+    database="datalake_sandbox", curated_table="curated_telemetry",
 )
 
 
@@ -74,6 +75,15 @@ def test_invalid_values_are_reported_with_missing_ones():
 
 def test_required_names_are_what_getresolvedoptions_gets():
     assert CURATE_ARGS.required_names() == [
-        "JOB_NAME", "raw_path", "devices_path", "curated_path", "quarantine_path",
+        "JOB_NAME", "raw_path", "devices_path", "curated_path", "quarantine_path", "database", "curated_table",
     ]
     assert FEATURES_ARGS.required_names() == ["JOB_NAME", "curated_path", "output_path"]
+
+
+def test_curate_needs_the_table_whose_partitions_it_registers():
+    given = {k: v for k, v in CURATE_OK.items() if k not in ("database", "curated_table")}
+    with pytest.raises(JobArgumentError) as err:
+        resolve(CURATE_ARGS, argv(**given))
+    message = str(err.value)
+    assert "Missing required job argument(s): --database, --curated_table." in message
+    assert "--curated_table: Glue table over --curated_path" in message

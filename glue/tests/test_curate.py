@@ -197,8 +197,8 @@ def test_written_layout_is_partitioned_by_date(spark, tmp_path):
         raw_row(device_id="bad id", ts=utc(2024, 3, 8, 1, 0)),
     ])
     curated, quarantine = curate(raw, no_devices(spark))
-    storage.write_curated(curated, str(tmp_path / "curated"))
-    storage.write_quarantine(quarantine, str(tmp_path / "quarantine"))
+    storage.write_curated(spark, curated, str(tmp_path / "curated"))
+    storage.write_quarantine(spark, quarantine, str(tmp_path / "quarantine"))
     days = sorted(p.relative_to(tmp_path / "curated").as_posix() for p in (tmp_path / "curated").glob("year=*/month=*/day=*"))
     assert days == ["year=2024/month=03/day=07", "year=2024/month=03/day=08"]
     assert (tmp_path / "quarantine" / "year=2024" / "month=03" / "day=08" / "hour=01").is_dir()

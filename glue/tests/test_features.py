@@ -235,3 +235,13 @@ def test_build_refuses_an_input_without_training_rows(spark):
     curated = synthetic_curated(spark, devices=3, hours=10)
     with pytest.raises(ValueError, match="no training rows"):
         features.build(curated, horizon_hours=24)
+
+
+def test_build_refuses_an_empty_validation_split(spark):
+    # With every device on the training side, Spark would write an empty part
+    # file into validation/, which the XGBoost container cannot read.
+    curated = synthetic_curated(spark, devices=3, hours=30)
+    train, validation = features.split(curated, 99)
+    assert validation.isEmpty() and not train.isEmpty(), "the fixture's devices no longer all hash to train"
+    with pytest.raises(ValueError, match="no validation rows"):
+        features.build(curated, train_percent=99)
