@@ -8,12 +8,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/refdatalake/datalake/internal/landing"
 )
 
 // PutObjectAPI is the part of the S3 client the upload uses.
-type PutObjectAPI interface {
-	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
-}
+type PutObjectAPI = landing.PutObjectAPI
 
 // newS3Client builds an S3 client from the standard AWS configuration chain.
 // The endpoint is never set here: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL

@@ -6,15 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/refdatalake/datalake/internal/landing"
 )
 
 const shortUsage = "usage: landing --bucket NAME [--kms-key ARN] [--dir DIR] [--prefix PREFIX] [--dry-run]; -h lists every flag"
@@ -42,7 +37,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.bucket, "bucket", "", "destination bucket `name`, the lake's raw bucket (required)")
 	fs.StringVar(&o.kmsKey, "kms-key", "", "KMS key `ARN` to encrypt every object with (SSE-KMS); the raw bucket's policy requires the lake key")
 	fs.StringVar(&o.dir, "dir", filepath.Join("glue", "samples", "landing"), "local `directory` whose files are uploaded")
-	fs.StringVar(&o.prefix, "prefix", "landing/", "key `prefix` the relative paths are appended to")
+	fs.StringVar(&o.prefix, "prefix", landing.Prefix, "key `prefix` the relative paths are appended to")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "list what would be uploaded without calling S3")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -81,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		fmt.Fprintf(stderr, "landing: %v\n%s\n", err, shortUsage)
 		return 2
 	}
-	files, err := listFiles(o.dir)
+	files, err := landing.ListFiles(o.dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "landing: %v\n", err)
 		return 1
@@ -106,24 +101,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 	var uploaded, failed int
 	var bytes int64
 	for _, f := range files {
-		obj := object{bucket: o.bucket, key: o.prefix + f.rel, path: f.path, size: f.size, contentType: contentType(f.rel), kmsKey: o.kmsKey}
+		obj := landing.ObjectFor(f, o.bucket, o.prefix, o.kmsKey)
 		if o.dryRun {
-			fmt.Fprintf(stdout, "would upload %s -> %s (%d bytes, %s)\n", f.path, obj.url(), f.size, obj.contentType)
+			fmt.Fprintf(stdout, "would upload %s -> %s (%d bytes, %s)\n", f.Path, obj.URL(), f.Size, obj.ContentType)
 			uploaded++
-			bytes += f.size
+			bytes += f.Size
 			continue
 		}
-		if err := put(ctx, client, obj); err != nil {
-			fmt.Fprintf(stdout, "FAILED %s -> %s: %v\n", f.path, obj.url(), err)
+		if err := landing.Put(ctx, client, obj); err != nil {
+			fmt.Fprintf(stdout, "FAILED %s -> %s: %v\n", f.Path, obj.URL(), err)
 			failed++
 			if ctx.Err() != nil {
 				break
 			}
 			continue
 		}
-		fmt.Fprintf(stdout, "uploaded %s -> %s (%d bytes, %s)\n", f.path, obj.url(), f.size, obj.contentType)
+		fmt.Fprintf(stdout, "uploaded %s -> %s (%d bytes, %s)\n", f.Path, obj.URL(), f.Size, obj.ContentType)
 		uploaded++
-		bytes += f.size
+		bytes += f.Size
 	}
 	verb, enc := "uploaded", "bucket default"
 	if o.dryRun {
@@ -138,90 +133,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		return 1
 	}
 	return 0
-}
-
-// localFile is one file to upload.
-type localFile struct {
-	path string // as found on disk
-	rel  string // relative to the root, with forward slashes: the key suffix
-	size int64
-}
-
-// listFiles returns the regular files under root in lexical order. Hidden
-// files and folders (.DS_Store, editor swap files) are skipped.
-func listFiles(root string) ([]localFile, error) {
-	var out []localFile
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p != root && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		out = append(out, localFile{path: p, rel: filepath.ToSlash(rel), size: info.Size()})
-		return nil
-	})
-	return out, err
-}
-
-// contentType is the object's Content-Type, from the file extension.
-func contentType(name string) string {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".csv":
-		return "text/csv"
-	case ".jsonl", ".ndjson":
-		return "application/x-ndjson"
-	case ".json":
-		return "application/json"
-	case ".txt", ".md":
-		return "text/plain; charset=utf-8"
-	}
-	return "application/octet-stream"
-}
-
-// object is one upload.
-type object struct {
-	bucket, key, path, contentType, kmsKey string
-	size                                   int64
-}
-
-func (o object) url() string { return "s3://" + o.bucket + "/" + o.key }
-
-// put uploads one file. The body is the open file: seekable, so the SDK
-// can sign the payload and retry without buffering it.
-func put(ctx context.Context, client PutObjectAPI, o object) error {
-	f, err := os.Open(o.path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	in := &s3.PutObjectInput{
-		Bucket:        &o.bucket,
-		Key:           &o.key,
-		Body:          f,
-		ContentLength: &o.size,
-		ContentType:   &o.contentType,
-	}
-	if o.kmsKey != "" {
-		in.ServerSideEncryption = types.ServerSideEncryptionAwsKms
-		in.SSEKMSKeyId = &o.kmsKey
-		// An S3 Bucket Key cuts KMS requests; the lake's buckets use one by default too.
-		in.BucketKeyEnabled = aws.Bool(true)
-	}
-	_, err = client.PutObject(ctx, in)
-	return err
 }

@@ -161,6 +161,10 @@ func TestLocalEndToEnd(t *testing.T) {
 	checkAthena(t, ctx, target, lake.AnalyticsBucket, sent.valid)
 	checkNamedQueries(t, ctx, target, lake.AnalyticsBucket, sent.valid)
 	ph.time("ml", func() { checkMlWorkflows(t, ctx, target, outputs, lake.AnalyticsBucket) })
+	// Last of the data checks: its readings and registry item change no count above.
+	ph.time("smoke", func() {
+		t.Run("smoke", func(t *testing.T) { checkSmoke(t, ctx, repo, target, outputs, lake.AnalyticsBucket) })
+	})
 	checkLoopbackOnly(t, emu)
 
 	ph.time("teardown", stop)
