@@ -6,6 +6,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/refdatalake/datalake/internal/sagemakerimage"
+	"github.com/refdatalake/datalake/statemachines"
 )
 
 // Profiles a synth can target with `-c profile=NAME`.
@@ -62,9 +65,15 @@ type Config struct {
 
 	// Versioning keeps object versions on the data buckets. Default true.
 	Versioning bool
-	// RawObjectLockDays, when above zero, creates the raw bucket with Object Lock
-	// and a default GOVERNANCE retention of this many days. Default 0 (off).
-	// Object Lock can only be chosen when a bucket is created.
+	// RawObjectLockDays, when above zero, turns on Object Lock on the raw
+	// bucket with a default GOVERNANCE retention of this many days. Default 0
+	// (off). S3 can turn Object Lock on for an existing versioned bucket, but
+	// never off again. With a default retention S3 refuses every PutObject
+	// that carries neither Content-MD5 nor an x-amz-checksum-* header
+	// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html):
+	// current AWS SDKs send a CRC checksum by default, but the raw bucket's
+	// writers (Firehose, the landing uploader) have not been verified against
+	// it here; try it in a sandbox before prod (see README).
 	RawObjectLockDays int
 
 	// LogRetentionDays keeps Lambda and Firehose logs this long (a CloudWatch Logs retention value).
@@ -224,7 +233,7 @@ var settings = []setting{
 	stringSetting("account", "deploy account; empty = environment-agnostic", nil, func(c *Config) *string { return &c.Account }),
 	stringSetting("region", "deploy region; empty = environment-agnostic", nil, func(c *Config) *string { return &c.Region }),
 	boolSetting("allowDestroy", "DESTROY instead of RETAIN for buckets, key, log groups (refused in prod)", func(c *Config) *bool { return &c.AllowDestroy }),
-	stringSetting("vpcCidr", "VPC address range", nil, func(c *Config) *string { return &c.VpcCidr }),
+	stringSetting("vpcCidr", "VPC address range (fixed after the first deploy: see Upgrades in the README)", nil, func(c *Config) *string { return &c.VpcCidr }),
 	intSetting("maxAzs", "availability zones with an isolated subnet (2 or 3)", 2, 3, func(c *Config) *int { return &c.MaxAzs }),
 	intSetting("flowLogRetentionDays", "VPC flow log retention, a CloudWatch Logs value", 1, 3653, func(c *Config) *int { return &c.FlowLogRetentionDays }),
 	intSetting("rawIaDays", "raw: Standard -> Standard-IA after (days, >= 30)", 30, 36500, func(c *Config) *int { return &c.RawInfrequentAccessDays }),
@@ -290,6 +299,14 @@ func LoadConfig(lookup func(key string) any) (Config, error) {
 			return Config{}, fmt.Errorf("context key %q: %w", s.key, err)
 		}
 	}
+	if cfg.Profile == ProfileProd && cfg.StreamMode == "provisioned" && lookup("streamShards") == nil {
+		// prod streams are on-demand by default. Switching one to provisioned
+		// keeps its current shard count, and CloudFormation then sets
+		// streamShards, but Kinesis halves a stream at most per update
+		// (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateShardCount.html):
+		// a default of 1 would fail on any stream that has grown past 2 shards.
+		return Config{}, fmt.Errorf("streamMode=provisioned in prod needs an explicit -c streamShards=N: set it to the stream's current shard count (aws kinesis describe-stream-summary), then lower it at most by half per deploy")
+	}
 	return cfg, cfg.Validate()
 }
 
@@ -343,6 +360,21 @@ func (c Config) Validate() error {
 	}
 	if !(strings.HasPrefix(c.MlSchedule, "cron(") || strings.HasPrefix(c.MlSchedule, "rate(")) || !strings.HasSuffix(c.MlSchedule, ")") {
 		return fmt.Errorf("mlSchedule %q is not an EventBridge schedule: use cron(...) or rate(...), e.g. -c 'mlSchedule=cron(0 4 ? * SUN *)'", c.MlSchedule)
+	}
+	for _, name := range []string{statemachines.TrainAndTransform, statemachines.Tune} {
+		def, err := statemachines.Raw(name)
+		if err != nil {
+			return err
+		}
+		if err := fitsMachineTimeout(name, def, featuresJobSeconds(c)); err != nil {
+			return err
+		}
+	}
+	if c.Region != "" {
+		if _, err := sagemakerimage.XGBoost(c.Region); err != nil {
+			// An environment-agnostic synth checks the region at deploy (a template rule).
+			return fmt.Errorf("region %q: %v: pin another region with -c region=, or synthesize without account and region", c.Region, err)
+		}
 	}
 	if !validCidr16to24(c.VpcCidr) {
 		return fmt.Errorf("vpcCidr %q is not an IPv4 CIDR with a prefix from /16 to /24: set -c vpcCidr=10.40.0.0/16 or similar", c.VpcCidr)

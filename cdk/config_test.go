@@ -93,6 +93,9 @@ func TestBadInputFailsWithOneClearLine(t *testing.T) {
 		{"unknown arch", map[string]any{"lambdaArch": "riscv64"}, []string{`"lambdaArch"`, "arm64, amd64"}},
 		{"account without region", map[string]any{"account": "123456789012"}, []string{"account and region go together"}},
 		{"bad cidr", map[string]any{"vpcCidr": "10.40.0.0/8"}, []string{`vpcCidr "10.40.0.0/8"`}},
+		{"prod provisioned without shards", map[string]any{"profile": "prod", "streamMode": "provisioned"}, []string{"-c streamShards=N", "at most by half"}},
+		{"features job longer than the workflow", map[string]any{"glueTimeoutMinutes": "2880"}, []string{"glueTimeoutMinutes is too long", "lower -c glueTimeoutMinutes to at most"}},
+		{"XGBoost not in the pinned region", map[string]any{"account": "123456789012", "region": "mx-central-1"}, []string{"mx-central-1", "XGBoost"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

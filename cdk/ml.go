@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -80,6 +82,11 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		Description:      jsii.String("SageMaker training and transform jobs: HTTPS out only (the isolated subnets route nowhere but the S3 and DynamoDB gateway endpoints)"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
+	// 0.0.0.0/0 rather than the S3 prefix list: CloudFormation gives no
+	// attribute for a gateway endpoint's prefix-list ID, and reading it at
+	// deploy takes a Lambda-backed lookup in every account. The rule reaches
+	// nothing but the gateway endpoints only while the subnets have no NAT or
+	// internet gateway, which TestVpcIsolatedWithoutNat asserts.
 	m.SecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)),
 		jsii.String("HTTPS to the S3 gateway endpoint (isolated subnets have no other route)"), jsii.Bool(false))
 	subnets := props.Vpc.IsolatedSubnets()
@@ -194,6 +201,12 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		"RegistryTableName":     m.Registry.TableName(),
 		"ModelFamily":           jsii.String(ModelFamily),
 		"TopicArn":              m.Topic.TopicArn(),
+		// Task resources name the partition, so the workflows also run in
+		// aws-cn and aws-us-gov, where arn:aws:states::: fails at run time.
+		"Partition": awscdk.Aws_PARTITION(),
+		// GenerateDataset waits as long as the features job may run (its own
+		// timeout, the same one the nightly ETL runs under) plus time to start.
+		"FeaturesJobTimeoutSeconds": jsii.String(strconv.Itoa(featuresJobSeconds(cfg))),
 	}
 
 	sm := func(name string) string {
@@ -205,22 +218,29 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 	workflowStatements := []awsiam.PolicyStatement{
 		stmt("RunFeaturesJob", []string{"glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"},
 			jsii.String("arn:"+partition+":glue:"+region+":"+account+":job/"+props.FeaturesJobName)),
-		stmt("RunTrainingJobs", []string{"sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags"},
+		stmt("RunTrainingJobs", []string{"sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags", "sagemaker:ListTags"},
 			jsii.String(sm("training-job/"+prefix+"-*"))),
 		stmt("RunTuningJobs", []string{"sagemaker:CreateHyperParameterTuningJob", "sagemaker:DescribeHyperParameterTuningJob",
-			"sagemaker:StopHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob", "sagemaker:AddTags"},
+			"sagemaker:StopHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob", "sagemaker:AddTags", "sagemaker:ListTags"},
 			jsii.String(sm("hyper-parameter-tuning-job/"+prefix+"-*"))),
 		stmt("CreateModels", []string{"sagemaker:CreateModel", "sagemaker:AddTags"}, jsii.String(sm("model/"+prefix+"-*"))),
-		stmt("RunTransformJobs", []string{"sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob", "sagemaker:AddTags"},
+		stmt("RunTransformJobs", []string{"sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob", "sagemaker:AddTags", "sagemaker:ListTags"},
 			jsii.String(sm("transform-job/"+prefix+"-*"))),
 		stmtWhen("PassSageMakerRole", []string{"iam:PassRole"}, map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}, m.SageMakerRole.RoleArn()),
-		// The .sync SageMaker integrations wait on these managed EventBridge rules.
+		// The .sync SageMaker integrations wait on these managed EventBridge rules;
+		// ListTags and AddTags are in Step Functions' documented policy:
+		// https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html
 		stmt("SyncWithSageMakerEvents", []string{"events:PutTargets", "events:PutRule", "events:DescribeRule"},
 			eventsRule("StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
 			eventsRule("StepFunctionsGetEventsForSageMakerTransformJobsRule"),
 			eventsRule("StepFunctionsGetEventsForSageMakerTuningJobsRule")),
 		stmt("InvokeEvaluate", []string{"lambda:InvokeFunction"}, m.Evaluate.Function.FunctionArn(), jsii.String(*m.Evaluate.Function.FunctionArn()+":*")),
 		stmt("RegisterModels", []string{"dynamodb:PutItem"}, m.Registry.TableArn()),
+		// The registry is encrypted with the lake key, and DynamoDB decrypts the
+		// table key with the caller's credentials on each access:
+		// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html
+		stmtWhen("UseLakeKeyViaDynamoDb", []string{"kms:Decrypt", "kms:DescribeKey"},
+			map[string]any{"StringEquals": map[string]any{"kms:ViaService": "dynamodb." + region + ".amazonaws.com"}}, props.LakeKey.KeyArn()),
 		stmt("Notify", []string{"sns:Publish"}, m.Topic.TopicArn()),
 		// Publishing to the encrypted topic.
 		stmtWhen("UseLakeKeyViaSns", []string{"kms:Decrypt", "kms:GenerateDataKey"},
@@ -238,13 +258,23 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		WildcardReason:    "SageMaker job and model wildcards are the project's name prefix (names carry a per-run id); the Lambda version wildcard covers the evaluate function's versions; log delivery and X-Ray accept no resource but *, narrowed to the region.",
 	})
 
+	// Step Functions recommends the /aws/vendedlogs/states prefix (it keeps the
+	// account's CloudWatch Logs resource policy under its size limit:
+	// https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html), so the
+	// name cannot be left to CloudFormation. The group is retained with its
+	// logs, so the name ends in this stack's own id: a stack deployed again
+	// after a destroy gets a new id and a new group instead of failing on the
+	// retained one.
+	stackUUID := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), awscdk.Aws_STACK_ID(), nil))
 	logs := awslogs.NewLogGroup(stack, jsii.String("WorkflowLogs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String("/aws/vendedlogs/states/" + prefix + "-ml"),
+		LogGroupName:  awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("/aws/vendedlogs/states/" + prefix + "-ml-"), stackUUID}),
 		EncryptionKey: props.LakeKey,
 		Retention:     retention(cfg.LogRetentionDays),
 		RemovalPolicy: removalPolicy(cfg),
 	})
-	machine := func(id, name string, timeout float64) (awsstepfunctions.StateMachine, error) {
+	// The machines' TimeoutSeconds is in their ASL (CDK's Timeout prop does not
+	// reach a definition given as a string); fitsMachineTimeout checks it.
+	machine := func(id, name string) (awsstepfunctions.StateMachine, error) {
 		raw, err := statemachines.Raw(name)
 		if err != nil {
 			return nil, err
@@ -262,23 +292,32 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		if err := statemachines.Check(name, provided); err != nil {
 			return nil, err
 		}
-		return awsstepfunctions.NewStateMachine(stack, jsii.String(id), &awsstepfunctions.StateMachineProps{
+		sm := awsstepfunctions.NewStateMachine(stack, jsii.String(id), &awsstepfunctions.StateMachineProps{
 			StateMachineName:        jsii.String(prefix + "-" + name),
 			DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(string(raw))),
 			DefinitionSubstitutions: &used,
 			Role:                    workflowRole,
-			Timeout:                 awscdk.Duration_Seconds(jsii.Number(timeout)),
 			TracingEnabled:          jsii.Bool(true),
 			Logs: &awsstepfunctions.LogOptions{
 				Destination: logs, Level: awsstepfunctions.LogLevel_ALL, IncludeExecutionData: jsii.Bool(true),
 			},
-			RemovalPolicy: removalPolicy(cfg),
-		}), nil
+			// Definitions, not data (the execution history lives in the log
+			// group): they go with the stack, freeing their fixed names.
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+		// cfn-lint checks the definition before DefinitionSubstitutions apply
+		// and wants every Resource to start with "arn:aws:", which refuses
+		// arn:${Partition}:states:::... (and would refuse aws-cn and
+		// aws-us-gov outright). asl-validator checks the definitions with the
+		// partition filled in (make lint-asl, statemachines tests).
+		sm.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String("cfn-lint"),
+			map[string]any{"config": map[string]any{"ignore_checks": []string{"E3601"}}})
+		return sm, nil
 	}
-	if m.TrainAndTransform, err = machine("TrainAndTransform", statemachines.TrainAndTransform, 6*3600); err != nil {
+	if m.TrainAndTransform, err = machine("TrainAndTransform", statemachines.TrainAndTransform); err != nil {
 		return nil, err
 	}
-	if m.Tune, err = machine("Tune", statemachines.Tune, 24*3600); err != nil {
+	if m.Tune, err = machine("Tune", statemachines.Tune); err != nil {
 		return nil, err
 	}
 
@@ -334,5 +373,47 @@ func xgboostImage(stack awscdk.Stack, cfg Config) (*string, error) {
 		mapping[r] = &map[string]any{"uri": uri}
 	}
 	m := awscdk.NewCfnMapping(stack, jsii.String("XGBoostImage"), &awscdk.CfnMappingProps{Mapping: &mapping})
+	// Without the rule, a deploy to a region the mapping lacks fails deep in
+	// the stack with a bare "Mapping ... does not contain key"; the rule stops
+	// it before any resource is touched, saying why.
+	awscdk.NewCfnRule(stack, jsii.String("XGBoostRegion"), &awscdk.CfnRuleProps{
+		Assertions: &[]*awscdk.CfnRuleAssertion{{
+			Assert:            awscdk.Fn_ConditionContains(jsii.Strings(sagemakerimage.Regions()...), awscdk.Aws_REGION()),
+			AssertDescription: jsii.String("SageMaker's built-in XGBoost " + sagemakerimage.XGBoostVersion + " is not published in this region: deploy the ML stack to one of " + strings.Join(sagemakerimage.Regions(), ", ")),
+		}},
+	})
 	return m.FindInMap(awscdk.Aws_REGION(), jsii.String("uri"), nil), nil
+}
+
+// featuresJobStartSeconds is the margin GenerateDataset allows beyond the
+// features job's own timeout: queueing for workers and Spark start-up.
+const featuresJobStartSeconds = 15 * 60
+
+func featuresJobSeconds(cfg Config) int { return cfg.GlueTimeoutMinutes*60 + featuresJobStartSeconds }
+
+// fitsMachineTimeout refuses a features job timeout that, added to every
+// other task's timeout in the machine, exceeds the machine's own
+// TimeoutSeconds: the execution would be cut off while its tasks still run.
+func fitsMachineTimeout(name string, def []byte, featuresSeconds int) error {
+	var m struct {
+		TimeoutSeconds int `json:"TimeoutSeconds"`
+		States         map[string]struct {
+			Type           string `json:"Type"`
+			TimeoutSeconds int    `json:"TimeoutSeconds"`
+		} `json:"States"`
+	}
+	if err := json.Unmarshal(def, &m); err != nil {
+		return fmt.Errorf("state machine %s: %w", name, err)
+	}
+	total := featuresSeconds
+	for _, st := range m.States {
+		if st.Type == "Task" {
+			total += st.TimeoutSeconds
+		}
+	}
+	if total > m.TimeoutSeconds {
+		return fmt.Errorf("glueTimeoutMinutes is too long for the %s workflow: its tasks could run %d s, its TimeoutSeconds is %d s; lower -c glueTimeoutMinutes to at most %d",
+			name, total, m.TimeoutSeconds, (m.TimeoutSeconds-(total-featuresSeconds)-featuresJobStartSeconds)/60)
+	}
+	return nil
 }

@@ -24,6 +24,7 @@ type state struct {
 	ErrorPath      *string         `json:"ErrorPath"`
 	CausePath      *string         `json:"CausePath"`
 	TimeoutSeconds *int            `json:"TimeoutSeconds"`
+	TimeoutPath    *string         `json:"TimeoutSecondsPath"`
 	Parameters     json.RawMessage `json:"Parameters"`
 	Choices        []choiceRule    `json:"Choices"`
 	Retry          []retrier       `json:"Retry"`
@@ -186,10 +187,10 @@ func TestPlaceholders(t *testing.T) {
 		t.Fatalf("Placeholders = %v, want [A B]", got)
 	}
 	want := map[string][]string{
-		TrainAndTransform: {"DefaultMinAuc", "EvaluateFunctionArn", "FeaturesJobName", "JobPrefix", "KmsKeyArn", "ModelFamily",
-			"ModelOutputUri", "RegistryTableName", "SageMakerRoleArn", "SecurityGroupId", "SubnetIds", "TopicArn",
+		TrainAndTransform: {"DefaultMinAuc", "EvaluateFunctionArn", "FeaturesJobName", "FeaturesJobTimeoutSeconds", "JobPrefix", "KmsKeyArn", "ModelFamily",
+			"ModelOutputUri", "Partition", "RegistryTableName", "SageMakerRoleArn", "SecurityGroupId", "SubnetIds", "TopicArn",
 			"TrainingDataUri", "TrainingInstanceType", "TransformInstanceType", "TransformOutputUri", "XGBoostImage"},
-		Tune: {"EvaluateFunctionArn", "FeaturesJobName", "JobPrefix", "KmsKeyArn", "ModelOutputUri",
+		Tune: {"EvaluateFunctionArn", "FeaturesJobName", "FeaturesJobTimeoutSeconds", "JobPrefix", "KmsKeyArn", "ModelOutputUri", "Partition",
 			"SageMakerRoleArn", "SecurityGroupId", "SubnetIds", "TopicArn", "TrainingDataUri",
 			"TrainingInstanceType", "TransformInstanceType", "TransformOutputUri", "TuningJobPrefix",
 			"TuningMaxJobs", "TuningMaxParallelJobs", "XGBoostImage"},
@@ -204,26 +205,28 @@ func TestPlaceholders(t *testing.T) {
 
 // sampleValues holds realistic substitution values at their maximum lengths.
 var sampleValues = map[string]string{
-	"JobPrefix":             "datalake-sandbox-abcdefghijk", // 28 characters
-	"TuningJobPrefix":       "datalake-sandbox-tune-x",      // 23 characters
-	"XGBoostImage":          "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
-	"SageMakerRoleArn":      "arn:aws:iam::123456789012:role/sagemaker-execution",
-	"KmsKeyArn":             "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555",
-	"SubnetIds":             "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
-	"SecurityGroupId":       "sg-0123456789abcdef0",
-	"TrainingDataUri":       "s3://analytics-bucket/training/telemetry/",
-	"ModelOutputUri":        "s3://analytics-bucket/models/",
-	"TransformOutputUri":    "s3://analytics-bucket/batch-transform/",
-	"TrainingInstanceType":  "ml.m5.xlarge",
-	"TransformInstanceType": "ml.m5.large",
-	"TuningMaxJobs":         "20",
-	"DefaultMinAuc":         "0.75",
-	"TuningMaxParallelJobs": "2",
-	"FeaturesJobName":       "datalake-features",
-	"EvaluateFunctionArn":   "arn:aws:lambda:us-east-1:123456789012:function:evaluate",
-	"RegistryTableName":     "model-registry",
-	"ModelFamily":           "telemetry-anomaly",
-	"TopicArn":              "arn:aws:sns:us-east-1:123456789012:ml-notifications",
+	"JobPrefix":                 "datalake-sandbox-abcdefghijk", // 28 characters
+	"TuningJobPrefix":           "datalake-sandbox-tune-x",      // 23 characters
+	"XGBoostImage":              "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+	"SageMakerRoleArn":          "arn:aws:iam::123456789012:role/sagemaker-execution",
+	"KmsKeyArn":                 "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555",
+	"SubnetIds":                 "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
+	"SecurityGroupId":           "sg-0123456789abcdef0",
+	"TrainingDataUri":           "s3://analytics-bucket/training/telemetry/",
+	"ModelOutputUri":            "s3://analytics-bucket/models/",
+	"TransformOutputUri":        "s3://analytics-bucket/batch-transform/",
+	"TrainingInstanceType":      "ml.m5.xlarge",
+	"TransformInstanceType":     "ml.m5.large",
+	"TuningMaxJobs":             "20",
+	"DefaultMinAuc":             "0.75",
+	"TuningMaxParallelJobs":     "2",
+	"FeaturesJobName":           "datalake-features",
+	"EvaluateFunctionArn":       "arn:aws:lambda:us-east-1:123456789012:function:evaluate",
+	"RegistryTableName":         "model-registry",
+	"ModelFamily":               "telemetry-anomaly",
+	"TopicArn":                  "arn:aws:sns:us-east-1:123456789012:ml-notifications",
+	"Partition":                 "aws-us-gov", // the longest partition name
+	"FeaturesJobTimeoutSeconds": "15300",
 }
 
 func substitute(t *testing.T, name string) []byte {
@@ -404,8 +407,8 @@ func TestTasksRetryAndCatch(t *testing.T) {
 			if !all {
 				t.Errorf("%s/%s: no Catch covering States.ALL", where, sn)
 			}
-			if s.TimeoutSeconds == nil || *s.TimeoutSeconds <= 0 {
-				t.Errorf("%s/%s: Task without TimeoutSeconds", where, sn)
+			if (s.TimeoutSeconds == nil || *s.TimeoutSeconds <= 0) && (s.TimeoutPath == nil || !strings.HasPrefix(*s.TimeoutPath, "$.limits.")) {
+				t.Errorf("%s/%s: Task without TimeoutSeconds (or a TimeoutSecondsPath into the deployment's $.limits)", where, sn)
 			}
 		}
 	})
@@ -420,7 +423,7 @@ func TestFailuresAreNotified(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: no NotifyFailure state", name)
 		}
-		if nf.Resource != "arn:aws:states:::sns:publish" {
+		if nf.Resource != "arn:${Partition}:states:::sns:publish" {
 			t.Errorf("%s: NotifyFailure resource = %s", name, nf.Resource)
 		}
 		if m.States[nf.Next].Type != "Fail" {
@@ -502,10 +505,10 @@ func TestFirstStateValidatesInput(t *testing.T) {
 // sageMakerNameFields are the request fields that name a SageMaker resource
 // the state machine creates.
 var sageMakerNameFields = map[string]string{
-	"arn:aws:states:::sagemaker:createTrainingJob.sync":             "TrainingJobName",
-	"arn:aws:states:::sagemaker:createModel":                        "ModelName",
-	"arn:aws:states:::sagemaker:createTransformJob.sync":            "TransformJobName",
-	"arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync": "HyperParameterTuningJobName",
+	"arn:${Partition}:states:::sagemaker:createTrainingJob.sync":             "TrainingJobName",
+	"arn:${Partition}:states:::sagemaker:createModel":                        "ModelName",
+	"arn:${Partition}:states:::sagemaker:createTransformJob.sync":            "TransformJobName",
+	"arn:${Partition}:states:::sagemaker:createHyperParameterTuningJob.sync": "HyperParameterTuningJobName",
 }
 
 var formatName = regexp.MustCompile(`^States\.Format\('(\$\{(JobPrefix|TuningJobPrefix)\}[a-z0-9-]*)\{\}'\s*,\s*\$\.runId\)$`)
@@ -681,8 +684,9 @@ func aslValidator(t *testing.T) string {
 }
 
 // asl-validator checks the schema and every JSONPath and Resource ARN; it runs
-// on the files as stored (placeholders are inside strings) and after
-// substitution.
+// on the definitions after substitution (the stored files name the partition
+// in Resource ARNs with ${Partition}, which its ARN patterns refuse), with
+// aws-us-gov as the partition, so a hard-coded "arn:aws:" would also show.
 func TestASLValidator(t *testing.T) {
 	bin := aslValidator(t)
 	dir := t.TempDir()
@@ -693,7 +697,7 @@ func TestASLValidator(t *testing.T) {
 		if err := os.WriteFile(sub, substitute(t, name), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		for _, path := range []string{name + suffix, sub} {
+		for _, path := range []string{sub} {
 			cmd := exec.Command(bin, "--json-path", path)
 			out, err := cmd.CombinedOutput()
 			if err != nil {

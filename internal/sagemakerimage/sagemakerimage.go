@@ -65,7 +65,7 @@ var xgboostRegistries = map[string]string{
 func XGBoost(region string) (string, error) {
 	account, ok := xgboostRegistries[region]
 	if !ok {
-		return "", fmt.Errorf("sagemakerimage: no SageMaker XGBoost %s image known for region %q; set the image URI explicitly", XGBoostVersion, region)
+		return "", fmt.Errorf("SageMaker's built-in XGBoost %s is not published in region %q (it is in %d regions, listed in internal/sagemakerimage)", XGBoostVersion, region, len(xgboostRegistries))
 	}
 	return fmt.Sprintf("%s.dkr.ecr.%s.%s/%s:%s", account, region, dnsSuffix(region), xgboostRepository, XGBoostVersion), nil
 }

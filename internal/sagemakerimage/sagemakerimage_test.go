@@ -46,8 +46,10 @@ func TestXGBoostUnknownRegion(t *testing.T) {
 			t.Errorf("XGBoost(%q) = %s, want an error", region, got)
 			continue
 		}
-		if !strings.Contains(err.Error(), `"`+region+`"`) || !strings.Contains(err.Error(), "explicitly") {
-			t.Errorf("XGBoost(%q) error %q should name the region and say to set the image explicitly", region, err)
+		// There is no setting for another image: the message names the region
+		// and where the supported ones are listed.
+		if !strings.Contains(err.Error(), `"`+region+`"`) || !strings.Contains(err.Error(), "internal/sagemakerimage") {
+			t.Errorf("XGBoost(%q) error %q should name the region and where the supported regions are listed", region, err)
 		}
 	}
 }
