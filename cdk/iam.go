@@ -22,7 +22,7 @@ type serviceRoleProps struct {
 }
 
 // serviceRole creates the project's kind of role: assumable only by one
-// service on behalf of this account, holding exactly one hand-written
+// service, on behalf of this account where the service says how (trustConditions), holding exactly one hand-written
 // customer-managed policy. It returns the role's immutable view, so no L2
 // construct can add grants of its own to it, and the policy.
 func serviceRole(scope constructs.Construct, p serviceRoleProps) (awsiam.IRole, awsiam.ManagedPolicy) {
@@ -31,14 +31,48 @@ func serviceRole(scope constructs.Construct, p serviceRoleProps) (awsiam.IRole, 
 		Statements:  &p.Statements,
 	})
 	role := awsiam.NewRole(scope, jsii.String(p.RoleID), &awsiam.RoleProps{
-		Description: jsii.String(p.Description),
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String(p.Service), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
-		}),
+		Description:     jsii.String(p.Description),
+		AssumedBy:       awsiam.NewServicePrincipal(jsii.String(p.Service), &awsiam.ServicePrincipalOpts{Conditions: trustConditions(p.Service)}),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{policy},
 	})
 	if p.WildcardReason != "" {
 		suppress(policy, []nagReason{{"AwsSolutions-IAM5", p.WildcardReason}})
 	}
 	return role.WithoutPolicyUpdates(nil), policy
+}
+
+// trustConditions are the confused-deputy conditions of a role's trust
+// policy: only the context keys the service documents that it sends when it
+// assumes the role. A condition on a key a service does not send denies the
+// role to that service, so a service that documents none gets none (the
+// access test assumes each role with exactly the documented keys).
+func trustConditions(service string) *map[string]any {
+	partition, region, account := *awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID()
+	inAccount := func(arnPattern string) *map[string]any {
+		return &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": account},
+			"ArnLike":      map[string]any{"aws:SourceArn": arnPattern},
+		}
+	}
+	switch service {
+	case "states.amazonaws.com":
+		// https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html#prevent-cross-service-confused-deputy
+		return inAccount("arn:" + partition + ":states:" + region + ":" + account + ":stateMachine:*")
+	case "events.amazonaws.com":
+		// The source is the rule: https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html
+		return inAccount("arn:" + partition + ":events:" + region + ":" + account + ":rule/*")
+	case "sagemaker.amazonaws.com":
+		// Training and transform jobs send their own ARN, model creation the
+		// literal "arn:...:<account>:*"; one pattern admits all three and the
+		// account is in it, so aws:SourceAccount adds nothing.
+		// https://docs.aws.amazon.com/sagemaker/latest/dg/security-confused-deputy-prevention.html
+		return &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": "arn:" + partition + ":sagemaker:" + region + ":" + account + ":*"}}
+	case "glue.amazonaws.com", "lambda.amazonaws.com":
+		// Neither documents aws:SourceAccount or aws:SourceArn on role
+		// assumption (https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html,
+		// https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html):
+		// a condition here could deny the role to its own jobs.
+		return nil
+	}
+	panic("trustConditions: no documented trust context for " + service + ": add a case with the page that documents it")
 }

@@ -165,10 +165,28 @@ func NewStreamingStack(scope constructs.Construct, id string, props *StreamingPr
 		MasterKey:   props.LakeKey,
 		EnforceSSL:  jsii.Bool(true),
 	})
+	// The topic policy CDK writes for EnforceSSL replaces SNS's default policy,
+	// which is what let CloudWatch alarms of the owner account publish
+	// (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html):
+	// without this statement no alarm would ever reach the topic.
+	// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-actions.html
+	s.AlarmTopic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowAlarmsOfThisAccount"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{s.AlarmTopic.TopicArn()},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
+			"ArnLike":      map[string]any{"aws:SourceArn": "arn:" + *awscdk.Aws_PARTITION() + ":cloudwatch:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":alarm:*"},
+		},
+	}))
 	if cfg.AlarmEmail != "" {
 		s.AlarmTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(&cfg.AlarmEmail, nil))
 	}
 	s.addAlarms(cfg)
+	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
+		Value: s.AlarmTopic.TopicArn(), Description: jsii.String("Ingestion alarms: subscribe to be told (make smoke checks an alarm arrives)"),
+	})
 	awscdk.NewCfnOutput(stack, jsii.String("TelemetryStreamName"), &awscdk.CfnOutputProps{
 		Value: s.Stream.StreamName(), Description: jsii.String("Stream the producer writes to: go run ./scripts/produce --stream <this>"),
 	})
@@ -202,8 +220,11 @@ func (s *StreamingStack) firehoseRole(props *StreamingProps, logs awslogs.LogGro
 	})
 	role := awsiam.NewRole(s.Stack, jsii.String("DeliveryRole"), &awsiam.RoleProps{
 		Description: jsii.String("Assumed by Firehose for the telemetry delivery stream"),
+		// Firehose documents sts:ExternalId = the account as its confused-deputy
+		// guard, not aws:SourceAccount:
+		// https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#firehose-assume-role
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("firehose.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"sts:ExternalId": awscdk.Aws_ACCOUNT_ID()}},
 		}),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{policy},
 	})
@@ -240,6 +261,15 @@ func (s *StreamingStack) addAlarms(cfg Config) {
 		s.DeliveryStream.Metric(jsii.String("ExecuteProcessing.Success"), min5), lt, 1, 1)
 	alarm("ConversionFailureAlarm", "Records failed Parquet conversion (they went to the error prefix)",
 		s.DeliveryStream.Metric(jsii.String("FailedConversion.Records"), sum5), gt, 0, 1)
+	// Firehose keeps at most 500 partitions (event hours here) open per
+	// buffer; the records of any further hour go to errors/telemetry/
+	// activePartitionExceeded/, e.g. when a backfill spans more than 500
+	// hours. They are kept, not lost, but must be sent again after the limit
+	// is raised or the backfill split.
+	// https://docs.aws.amazon.com/firehose/latest/dev/buffering.html
+	// https://docs.aws.amazon.com/firehose/latest/dev/monitoring-with-cloudwatch-metrics.html
+	alarm("PartitionLimitAlarm", "More than 500 event hours in one Firehose buffer: records went to errors/telemetry/activePartitionExceeded/ (split the backfill, then send them again)",
+		s.DeliveryStream.Metric(jsii.String("PartitionCountExceeded"), max5), gt, 0, 1)
 	alarm("TransformErrorsAlarm", "The transform Lambda returned errors",
 		s.Transform.Function.MetricErrors(sum5), gt, 0, 1)
 	alarm("TransformThrottlesAlarm", "The transform Lambda was throttled",

@@ -93,7 +93,7 @@ func TestFirehoseDelivery(t *testing.T) {
 		tpl.HasResourceProperties(jsiiStr("AWS::IAM::Role"), obj(map[string]any{
 			"AssumeRolePolicyDocument": obj(map[string]any{"Statement": arr(obj(map[string]any{
 				"Principal": map[string]any{"Service": "firehose.amazonaws.com"},
-				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}}},
+				"Condition": map[string]any{"StringEquals": map[string]any{"sts:ExternalId": map[string]any{"Ref": "AWS::AccountId"}}},
 			}))}),
 			"ManagedPolicyArns": []any{obj(map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsiiStr("^DeliveryPolicy"))})},
 		}))
@@ -163,14 +163,20 @@ func TestAlarmsReachTheEncryptedTopic(t *testing.T) {
 	})
 	toTopic := obj(map[string]any{"AlarmActions": []any{obj(map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsiiStr("^AlarmTopic"))})}})
 	for _, metric := range []string{"GetRecords.IteratorAgeMilliseconds", "DeliveryToS3.DataFreshness", "ExecuteProcessing.Success",
-		"FailedConversion.Records", "Errors", "Throttles"} {
+		"FailedConversion.Records", "Errors", "Throttles", "PartitionCountExceeded"} {
 		check(t, metric+" alarm", func() {
 			tpl.HasResourceProperties(jsiiStr("AWS::CloudWatch::Alarm"), obj(map[string]any{"MetricName": metric}))
 		})
 	}
 	check(t, "every alarm notifies the topic", func() {
-		tpl.ResourceCountIs(jsiiStr("AWS::CloudWatch::Alarm"), jsiiNum(6))
+		tpl.ResourceCountIs(jsiiStr("AWS::CloudWatch::Alarm"), jsiiNum(7))
 		tpl.AllResourcesProperties(jsiiStr("AWS::CloudWatch::Alarm"), toTopic)
+	})
+	// The topic policy replaces SNS's default one; alarms only publish through this statement.
+	check(t, "the topic policy lets this account's alarms publish", func() {
+		tpl.HasResourceProperties(jsiiStr("AWS::SNS::TopicPolicy"), obj(map[string]any{"PolicyDocument": obj(map[string]any{"Statement": arr(obj(map[string]any{
+			"Sid": "AllowAlarmsOfThisAccount", "Effect": "Allow", "Action": "sns:Publish", "Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+		}))})}))
 	})
 	check(t, "CloudWatch may use the lake key for encrypted topics", func() {
 		profileTemplate(t, sandbox, "Storage").HasResourceProperties(jsiiStr("AWS::KMS::Key"), obj(map[string]any{"KeyPolicy": obj(map[string]any{"Statement": arr(obj(map[string]any{

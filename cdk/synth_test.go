@@ -21,6 +21,7 @@ import (
 // synthResult is one synthesized app.
 type synthResult struct {
 	templates map[string]map[string]any // stack id -> template
+	names     map[string]string         // stack id -> CloudFormation stack name
 	findings  []string                  // error and warning annotations (nag findings among them)
 	err       error                     // configuration error from build
 }
@@ -77,7 +78,7 @@ func synth(t testing.TB, overrides map[string]any) *synthResult {
 	}
 	synthDirs = append(synthDirs, outdir)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: &outdir})
-	r := &synthResult{templates: map[string]map[string]any{}}
+	r := &synthResult{templates: map[string]map[string]any{}, names: map[string]string{}}
 	if r.err = build(app); r.err == nil {
 		synthApp(t, app, outdir, r)
 	}
@@ -101,6 +102,7 @@ func synthApp(t testing.TB, app awscdk.App, outdir string, r *synthResult) {
 				t.Fatalf("template %s: %v", *st.StackName(), err)
 			}
 			r.templates[*st.Id()] = m
+			r.names[*st.Id()] = *st.StackName()
 			for _, msg := range *st.Messages() {
 				level := string(msg.Level)
 				if level == "error" || level == "warning" {

@@ -1,0 +1,524 @@
+package main
+
+// The access test: every call the deployed lake makes at run time, as a row
+// (principal, action, resource, the request context AWS sends), decided by
+// the IAM policy evaluator @cloud-copilot/iam-simulate against the policies
+// of the synthesized templates: identity and trust policies, bucket, key,
+// topic and function policies, VPC endpoint policies. The emulator enforces
+// none of these, so this is what stands between a green local run and an
+// AccessDenied on the user's first `make deploy`.
+//
+// Each row cites the AWS page that says the service makes that call, or
+// that the call must be refused. Rows that must be denied prove the
+// guardrails (TLS only, SSE-KMS with the lake key only, one zone per role).
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/refdatalake/datalake/internal/iamsim"
+)
+
+// AWS pages the rows cite.
+const (
+	docS3KMS          = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html"
+	docS3BucketKey    = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html"
+	docS3Multipart    = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions"
+	docS3TLS          = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html#transit"
+	docS3Endpoint     = "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html#edit-vpc-endpoint-policy-s3"
+	docKinesisKMS     = "https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html"
+	docFirehoseAccess = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html"
+	docFirehoseAssume = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#firehose-assume-role"
+	docLogsKMS        = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html"
+	docLambdaRole     = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"
+	docSNSKMS         = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services"
+	docAlarmSNS       = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-actions.html"
+	docSNSDefault     = "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html"
+	docGlueIAM        = "https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html"
+	docGlueLogs       = "https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html"
+	docGlueCatalog    = "https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html"
+	docGlueDQ         = "https://docs.aws.amazon.com/glue/latest/dg/data-quality-authorization.html"
+	docCrawler        = "https://docs.aws.amazon.com/glue/latest/dg/crawler-prereqs.html"
+	docSfnConfused    = "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html#prevent-cross-service-confused-deputy"
+	docSfnSageMaker   = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html"
+	docSfnGlue        = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html"
+	docSfnDdb         = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html"
+	docSfnSns         = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-sns.html"
+	docSfnLambda      = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html"
+	docSfnLogs        = "https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy"
+	docDdbKMS         = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html"
+	docSageMakerRole  = "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html"
+	docSageMakerTrust = "https://docs.aws.amazon.com/sagemaker/latest/dg/security-confused-deputy-prevention.html"
+	docSageMakerVpc   = "https://docs.aws.amazon.com/sagemaker/latest/dg/train-vpc.html"
+	docEventsTrust    = "https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html"
+	docEventsSfn      = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html"
+	docFlowLogsRole   = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html"
+	docPutMetricData  = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html"
+	docHeadObject     = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html"
+	docFolderMarker   = "https://repost.aws/knowledge-center/emr-s3-empty-files"
+)
+
+// accessRow is one run-time call and the decision AWS must reach.
+type accessRow struct {
+	what      string
+	principal string // role ARN, or a service principal
+	action    string
+	resource  string
+	ctx       map[string]any
+	endpoints []string // VPC endpoint policies the call passes through (logical ID prefixes)
+	allow     bool
+	doc       string
+}
+
+// accessEnv resolves the names the rows refer to in one synthesized profile.
+type accessEnv struct {
+	r    *iamsim.Resolved
+	errs []string
+}
+
+const (
+	testAccount = "111122223333"
+	testRegion  = "eu-west-1"
+)
+
+func (e *accessEnv) res(stack, prefix, typ string) *iamsim.Resource {
+	r, err := e.r.Find(stack, prefix, typ)
+	if err != nil {
+		e.errs = append(e.errs, err.Error())
+		return &iamsim.Resource{Name: "missing-" + prefix, Arn: "arn:aws:s3:::missing-" + prefix}
+	}
+	return r
+}
+
+func (e *accessEnv) role(stack, prefix string) string {
+	return e.res(stack, prefix, "AWS::IAM::Role").Arn
+}
+
+func (e *accessEnv) key() string { return e.res("Storage", "LakeKey", "AWS::KMS::Key").Arn }
+
+func (e *accessEnv) bucket(prefix string) *iamsim.Resource {
+	return e.res("Storage", prefix, "AWS::S3::Bucket")
+}
+
+func (e *accessEnv) obj(bucketPrefix, key string) string {
+	return e.bucket(bucketPrefix).Arn + "/" + key
+}
+
+func (e *accessEnv) arnOf(service, rest string) string {
+	return "arn:aws:" + service + ":" + testRegion + ":" + testAccount + ":" + rest
+}
+
+func via(service string) map[string]any {
+	return map[string]any{"kms:ViaService": service + "." + testRegion + ".amazonaws.com", "kms:CallerAccount": testAccount}
+}
+
+func merge(ms ...map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// s3Get is a GetObject and the KMS Decrypt S3 makes for it with the
+// caller's credentials; with a bucket key the encryption context is the bucket ARN.
+func (e *accessEnv) s3Get(what, principal, bucketPrefix, key string, endpoints ...string) []accessRow {
+	b := e.bucket(bucketPrefix)
+	return []accessRow{
+		{what: what, principal: principal, action: "s3:GetObject", resource: b.Arn + "/" + key, endpoints: endpoints, allow: true, doc: docS3KMS},
+		{what: what + " (S3 decrypts with the lake key)", principal: principal, action: "kms:Decrypt", resource: e.key(),
+			ctx: merge(via("s3"), map[string]any{"kms:EncryptionContext:aws:s3:arn": b.Arn}), allow: true, doc: docS3BucketKey},
+	}
+}
+
+// s3Put is a PutObject with the lake's SSE-KMS headers, and the KMS calls S3
+// makes for it: GenerateDataKey, and Decrypt for multipart uploads.
+func (e *accessEnv) s3Put(what, principal, bucketPrefix, key string, endpoints ...string) []accessRow {
+	b := e.bucket(bucketPrefix)
+	return []accessRow{
+		{what: what, principal: principal, action: "s3:PutObject", resource: b.Arn + "/" + key, ctx: e.sseKMS(), endpoints: endpoints, allow: true, doc: docS3KMS},
+		{what: what + " (S3 asks for a data key)", principal: principal, action: "kms:GenerateDataKey", resource: e.key(),
+			ctx: merge(via("s3"), map[string]any{"kms:EncryptionContext:aws:s3:arn": b.Arn}), allow: true, doc: docS3BucketKey},
+		{what: what + " (multipart: S3 decrypts the parts)", principal: principal, action: "kms:Decrypt", resource: e.key(),
+			ctx: merge(via("s3"), map[string]any{"kms:EncryptionContext:aws:s3:arn": b.Arn}), allow: true, doc: docS3Multipart},
+	}
+}
+
+func (e *accessEnv) sseKMS() map[string]any {
+	return map[string]any{"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": e.key()}
+}
+
+func (e *accessEnv) list(what, principal, bucketPrefix, prefix string, allow bool, endpoints ...string) accessRow {
+	return accessRow{what: what, principal: principal, action: "s3:ListBucket", resource: e.bucket(bucketPrefix).Arn,
+		ctx: map[string]any{"s3:prefix": prefix}, endpoints: endpoints, allow: allow, doc: docGlueIAM}
+}
+
+// assume is the service assuming a role, with the context keys the service
+// documents that it sends (and no others: a condition on a key the service
+// does not send denies the role to it).
+func assume(what, service, role string, ctx map[string]any, doc string) accessRow {
+	return accessRow{what: what, principal: service, action: "sts:AssumeRole", resource: role, ctx: ctx, allow: true, doc: doc}
+}
+
+func logWrite(what, principal, logGroupArn string, doc string) []accessRow {
+	group := strings.TrimSuffix(logGroupArn, ":*")
+	return []accessRow{
+		{what: what, principal: principal, action: "logs:CreateLogStream", resource: group + ":log-stream:stream", allow: true, doc: doc},
+		{what: what, principal: principal, action: "logs:PutLogEvents", resource: group + ":log-stream:stream", allow: true, doc: doc},
+	}
+}
+
+// accessRows is every run-time call of the lake in one profile.
+func accessRows(e *accessEnv) []accessRow {
+	var rows []accessRow
+	add := func(rs ...accessRow) { rows = append(rows, rs...) }
+	key := e.key()
+	account := map[string]any{"aws:SourceAccount": testAccount}
+
+	// --- Ingestion: Firehose reads the stream, calls the transform, reads the
+	// table schema and writes Parquet and errors to the raw bucket.
+	firehose := e.role("Streaming", "DeliveryRole")
+	stream := e.res("Streaming", "TelemetryStream", "AWS::Kinesis::Stream")
+	transform := e.res("Streaming", "TransformFunction", "AWS::Lambda::Function")
+	db := e.res("Catalog", "LakeDatabase", "AWS::Glue::Database")
+	add(assume("Firehose assumes its role", "firehose.amazonaws.com", firehose, map[string]any{"sts:ExternalId": testAccount}, docFirehoseAssume))
+	for _, a := range []string{"kinesis:DescribeStream", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"} {
+		add(accessRow{what: "Firehose reads the stream", principal: firehose, action: a, resource: stream.Arn, allow: true, doc: docFirehoseAccess})
+	}
+	add(accessRow{what: "Firehose decrypts stream records", principal: firehose, action: "kms:Decrypt", resource: key,
+		ctx: merge(via("kinesis"), map[string]any{"kms:EncryptionContext:aws:kinesis:arn": stream.Arn}), allow: true, doc: docKinesisKMS})
+	add(accessRow{what: "Firehose calls the transform", principal: firehose, action: "lambda:InvokeFunction", resource: transform.Arn, allow: true, doc: docFirehoseAccess},
+		accessRow{what: "Firehose reads the transform's configuration", principal: firehose, action: "lambda:GetFunctionConfiguration", resource: transform.Arn, allow: true, doc: docFirehoseAccess})
+	for _, res := range []string{e.arnOf("glue", "catalog"), db.Arn, e.arnOf("glue", "table/"+db.Name+"/"+RawTelemetryTableName)} {
+		add(accessRow{what: "Firehose reads the Parquet schema", principal: firehose, action: "glue:GetTableVersions", resource: res, allow: true, doc: docFirehoseAccess})
+	}
+	add(e.s3Put("Firehose writes Parquet", firehose, "RawBucket", "telemetry/year=2026/month=03/day=01/hour=00/delivery-1.parquet")...)
+	add(e.s3Put("Firehose writes failed records", firehose, "RawBucket", "errors/telemetry/processing-failed/year=2026/month=03/day=01/hour=00/delivery-1")...)
+	add(accessRow{what: "Firehose lists the raw bucket", principal: firehose, action: "s3:ListBucket", resource: e.bucket("RawBucket").Arn, allow: true, doc: docFirehoseAccess},
+		accessRow{what: "Firehose aborts a failed upload", principal: firehose, action: "s3:AbortMultipartUpload", resource: e.obj("RawBucket", "telemetry/x.parquet"), allow: true, doc: docFirehoseAccess})
+	add(logWrite("Firehose logs delivery errors", firehose, e.res("Streaming", "DeliveryLogGroup", "AWS::Logs::LogGroup").Arn, docFirehoseAccess)...)
+	add(accessRow{what: "Firehose may not write outside telemetry/ and errors/", principal: firehose, action: "s3:PutObject", resource: e.obj("RawBucket", "landing/devices/x.csv"), ctx: e.sseKMS(), doc: docFirehoseAccess},
+		accessRow{what: "Firehose may not write the curated zone", principal: firehose, action: "s3:PutObject", resource: e.obj("CuratedBucket", "telemetry/x.parquet"), ctx: e.sseKMS(), doc: docFirehoseAccess})
+
+	transformRole := e.role("Streaming", "TransformRole")
+	add(assume("Lambda assumes the transform's role", "lambda.amazonaws.com", transformRole, nil, docLambdaRole))
+	add(logWrite("the transform logs", transformRole, e.res("Streaming", "TransformLogGroup", "AWS::Logs::LogGroup").Arn, docLambdaRole)...)
+	add(accessRow{what: "the transform reads no lake data", principal: transformRole, action: "s3:GetObject", resource: e.obj("RawBucket", "telemetry/x.parquet"), doc: docLambdaRole})
+
+	// --- Bucket guardrails, for any principal that may otherwise write.
+	add(accessRow{what: "an upload without SSE-KMS is refused", principal: firehose, action: "s3:PutObject", resource: e.obj("RawBucket", "telemetry/x.parquet"),
+		ctx: map[string]any{"s3:x-amz-server-side-encryption": "AES256"}, doc: docS3KMS},
+		accessRow{what: "an upload naming another KMS key is refused", principal: firehose, action: "s3:PutObject", resource: e.obj("RawBucket", "telemetry/x.parquet"),
+			ctx: map[string]any{"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:" + testRegion + ":" + testAccount + ":key/other"}, doc: docS3KMS},
+		accessRow{what: "plain HTTP is refused", principal: firehose, action: "s3:GetObject", resource: e.obj("RawBucket", "telemetry/x.parquet"),
+			ctx: map[string]any{"aws:SecureTransport": "false"}, doc: docS3TLS})
+
+	// --- CloudWatch Logs encrypts every log group with the lake key.
+	for _, lg := range e.r.All("AWS::Logs::LogGroup") {
+		if lg.Properties["KmsKeyId"] == nil {
+			continue
+		}
+		group := strings.TrimSuffix(lg.Arn, ":*")
+		for _, a := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
+			add(accessRow{what: "CloudWatch Logs encrypts " + lg.Stack + "/" + lg.LogicalID, principal: "logs." + testRegion + ".amazonaws.com", action: a, resource: key,
+				ctx: map[string]any{"kms:EncryptionContext:aws:logs:arn": group}, allow: true, doc: docLogsKMS})
+		}
+	}
+
+	// --- Alarms publish to the encrypted alarm topic as cloudwatch.amazonaws.com.
+	for _, alarm := range e.r.All("AWS::CloudWatch::Alarm") {
+		for _, action := range iamsimList(alarm.Properties["AlarmActions"]) {
+			ctx := map[string]any{"aws:SourceArn": alarm.Arn, "aws:SourceAccount": testAccount}
+			add(accessRow{what: "alarm " + alarm.LogicalID + " notifies its topic", principal: "cloudwatch.amazonaws.com", action: "sns:Publish", resource: fmt.Sprint(action), ctx: ctx, allow: true, doc: docAlarmSNS})
+		}
+	}
+	alarmTopic := e.res("Streaming", "AlarmTopic", "AWS::SNS::Topic").Arn
+	add(accessRow{what: "CloudWatch encrypts alarm messages with the lake key", principal: "cloudwatch.amazonaws.com", action: "kms:GenerateDataKey", resource: key,
+		ctx: merge(via("sns"), account), allow: true, doc: docSNSKMS},
+		accessRow{what: "CloudWatch encrypts alarm messages with the lake key", principal: "cloudwatch.amazonaws.com", action: "kms:Decrypt", resource: key,
+			ctx: merge(via("sns"), account), allow: true, doc: docSNSKMS},
+		accessRow{what: "another account's alarm may not publish", principal: "cloudwatch.amazonaws.com", action: "sns:Publish", resource: alarmTopic,
+			ctx: map[string]any{"aws:SourceArn": "arn:aws:cloudwatch:" + testRegion + ":999988887777:alarm:x", "aws:SourceAccount": "999988887777"}, doc: docAlarmSNS},
+		accessRow{what: "publishing over plain HTTP is refused", principal: e.role("ML", "WorkflowRole"), action: "sns:Publish", resource: alarmTopic,
+			ctx: map[string]any{"aws:SecureTransport": "false"}, doc: docSNSKMS})
+
+	// --- Glue: the landing crawler, the curate and features jobs, data quality.
+	crawler := e.role("Catalog", "CrawlerRole")
+	add(assume("Glue assumes the crawler role", "glue.amazonaws.com", crawler, nil, docGlueIAM),
+		e.list("the crawler lists landing/", crawler, "RawBucket", "landing/devices/", true))
+	add(e.s3Get("the crawler reads landing files", crawler, "RawBucket", "landing/devices/2026-03-01/devices.csv")...)
+	for _, a := range []string{"glue:GetDatabase", "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"} {
+		res := e.arnOf("glue", "table/"+db.Name+"/landing_devices")
+		if a == "glue:GetDatabase" {
+			res = db.Arn
+		}
+		add(accessRow{what: "the crawler catalogues landing tables", principal: crawler, action: a, resource: res, allow: true, doc: docCrawler})
+	}
+	add(accessRow{what: "the crawler may not replace the stream's table", principal: crawler, action: "glue:UpdateTable", resource: e.arnOf("glue", "table/"+db.Name+"/"+RawTelemetryTableName), doc: docGlueCatalog},
+		accessRow{what: "the crawler may not read telemetry", principal: crawler, action: "s3:GetObject", resource: e.obj("RawBucket", "telemetry/x.parquet"), doc: docCrawler})
+	add(logWrite("the crawler logs", crawler, e.arnOf("logs", "log-group:/aws-glue/crawlers"), docGlueLogs)...)
+
+	curate := e.role("Catalog", "CurateRole")
+	features := e.role("Catalog", "FeaturesRole")
+	add(assume("Glue assumes the curate role", "glue.amazonaws.com", curate, nil, docGlueIAM),
+		e.list("curate lists raw telemetry", curate, "RawBucket", "telemetry/", true),
+		e.list("curate lists device metadata", curate, "RawBucket", "landing/devices/", true))
+	add(e.s3Get("curate reads raw Parquet", curate, "RawBucket", "telemetry/year=2026/month=03/day=01/hour=00/delivery-1.parquet")...)
+	add(e.s3Get("curate reads device metadata", curate, "RawBucket", "landing/devices/2026-03-01/devices.csv")...)
+	add(e.s3Put("curate writes curated Parquet", curate, "CuratedBucket", "telemetry/year=2026/month=03/day=01/part-00000.snappy.parquet")...)
+	add(e.s3Put("curate writes rejects", curate, "CuratedBucket", "quarantine/telemetry/part-00000.json")...)
+	add(accessRow{what: "Spark commits by deleting _temporary/", principal: curate, action: "s3:DeleteObject", resource: e.obj("CuratedBucket", "telemetry/_temporary/0/part-0"), allow: true, doc: docGlueIAM},
+		accessRow{what: "curate may not write the analytics zone", principal: curate, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "training/telemetry/train/x.csv"), ctx: e.sseKMS(), doc: docGlueIAM},
+		accessRow{what: "curate may not read maintenance uploads", principal: curate, action: "s3:GetObject", resource: e.obj("RawBucket", "landing/maintenance/x.json"), doc: docGlueIAM})
+	for _, c := range []struct {
+		role, bucket, dir string
+		write             bool
+	}{{curate, "CuratedBucket", "telemetry", true}, {curate, "CuratedBucket", "quarantine/telemetry", true}, {curate, "RawBucket", "telemetry", false},
+		{features, "CuratedBucket", "telemetry", false}, {features, "AnalyticsBucket", "training/telemetry", true}} {
+		// Hadoop probes the path itself before listing under it; S3 answers a
+		// missing key with 404 only to a caller that may list the bucket.
+		add(accessRow{what: "Spark probes " + c.dir + " (HEAD of the path key)", principal: c.role, action: "s3:GetObject", resource: e.obj(c.bucket, c.dir), allow: true, doc: docHeadObject},
+			accessRow{what: "Spark lists from the bucket root", principal: c.role, action: "s3:ListBucket", resource: e.bucket(c.bucket).Arn, ctx: map[string]any{"s3:prefix": ""}, allow: true, doc: docHeadObject})
+		if c.write {
+			add(accessRow{what: "EMRFS writes the folder marker of " + c.dir, principal: c.role, action: "s3:PutObject", resource: e.obj(c.bucket, c.dir+"_$folder$"), ctx: e.sseKMS(), allow: true, doc: docFolderMarker})
+		}
+	}
+	curated := e.arnOf("glue", "table/"+db.Name+"/"+CuratedTelemetryTableName)
+	for _, a := range []string{"glue:GetTable", "glue:BatchCreatePartition"} {
+		add(accessRow{what: "curate registers the partitions it wrote", principal: curate, action: a, resource: curated, allow: true, doc: docGlueCatalog})
+	}
+	add(accessRow{what: "curate registers the partitions it wrote", principal: curate, action: "glue:GetTable", resource: e.arnOf("glue", "catalog"), allow: true, doc: docGlueCatalog},
+		accessRow{what: "curate registers the partitions it wrote", principal: curate, action: "glue:GetTable", resource: db.Arn, allow: true, doc: docGlueCatalog},
+		accessRow{what: "curate may not change the table itself", principal: curate, action: "glue:UpdateTable", resource: curated, doc: docGlueCatalog})
+	add(accessRow{what: "curate publishes job metrics", principal: curate, action: "cloudwatch:PutMetricData", resource: "*", ctx: map[string]any{"cloudwatch:namespace": "Glue"}, allow: true, doc: docPutMetricData},
+		accessRow{what: "curate may not publish to other namespaces", principal: curate, action: "cloudwatch:PutMetricData", resource: "*", ctx: map[string]any{"cloudwatch:namespace": "AWS/Billing"}, doc: docPutMetricData})
+
+	add(assume("Glue assumes the features role", "glue.amazonaws.com", features, nil, docGlueIAM),
+		e.list("features lists curated telemetry", features, "CuratedBucket", "telemetry/", true),
+		e.list("features lists its output", features, "AnalyticsBucket", "training/telemetry/", true))
+	add(e.s3Get("features reads curated Parquet", features, "CuratedBucket", "telemetry/year=2026/month=03/day=01/part-00000.snappy.parquet")...)
+	add(e.s3Put("features writes training CSV", features, "AnalyticsBucket", "training/telemetry/train/part-00000.csv")...)
+	add(accessRow{what: "features replaces its previous output", principal: features, action: "s3:DeleteObject", resource: e.obj("AnalyticsBucket", "training/telemetry/train/part-00000.csv"), allow: true, doc: docGlueIAM},
+		accessRow{what: "features may not read raw data", principal: features, action: "s3:GetObject", resource: e.obj("RawBucket", "telemetry/x.parquet"), doc: docGlueIAM},
+		accessRow{what: "features may not overwrite models", principal: features, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "models/x/model.tar.gz"), ctx: e.sseKMS(), doc: docGlueIAM})
+	for _, r := range []string{curate, features} {
+		add(accessRow{what: "the job creates its encrypted log groups", principal: r, action: "logs:CreateLogGroup", resource: e.arnOf("logs", "log-group:/aws-glue/jobs/sec-role/job-role/error"), allow: true, doc: docGlueLogs},
+			accessRow{what: "the job associates the lake key with its log groups", principal: r, action: "logs:AssociateKmsKey", resource: e.arnOf("logs", "log-group:/aws-glue/jobs/sec-role/job-role/output"), allow: true, doc: docGlueLogs})
+		add(logWrite("the job logs", r, e.arnOf("logs", "log-group:/aws-glue/jobs/sec-role/job-role/error"), docGlueLogs)...)
+	}
+
+	dq := e.role("Catalog", "DataQualityRole")
+	add(assume("Glue assumes the data quality role", "glue.amazonaws.com", dq, nil, docGlueDQ))
+	for _, a := range []string{"glue:GetTable", "glue:GetPartitions"} {
+		add(accessRow{what: "data quality reads the curated table", principal: dq, action: a, resource: curated, allow: true, doc: docGlueDQ})
+	}
+	add(e.s3Get("data quality reads curated Parquet", dq, "CuratedBucket", "telemetry/year=2026/month=03/day=01/part-00000.snappy.parquet")...)
+	add(accessRow{what: "data quality publishes results", principal: dq, action: "glue:PublishDataQuality", resource: e.arnOf("glue", "dataQualityRuleset/datalake-"+e.profile()+"-"+CuratedTelemetryTableName), allow: true, doc: docGlueDQ})
+
+	// --- ML workflows: Step Functions runs the features job and SageMaker,
+	// evaluates, registers in DynamoDB and notifies.
+	wf := e.role("ML", "WorkflowRole")
+	sm := e.role("ML", "SageMakerExecutionRole")
+	registry := e.res("ML", "ModelRegistry", "AWS::DynamoDB::Table")
+	mlTopic := e.res("ML", "MlNotifications", "AWS::SNS::Topic").Arn
+	evaluate := e.res("ML", "EvaluateFunction", "AWS::Lambda::Function")
+	machine := e.res("ML", "TrainAndTransform", "AWS::StepFunctions::StateMachine")
+	prefix := "datalake-" + e.profile()
+	add(assume("Step Functions assumes the workflow role", "states.amazonaws.com", wf, map[string]any{"aws:SourceArn": machine.Arn, "aws:SourceAccount": testAccount}, docSfnConfused))
+	for _, a := range []string{"glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"} {
+		add(accessRow{what: "GenerateDataset runs the features job", principal: wf, action: a, resource: e.arnOf("glue", "job/"+prefix+"-features"), allow: true, doc: docSfnGlue})
+	}
+	for _, c := range []struct{ kind, create, describe, stop, rule string }{
+		{"training-job", "CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob", "StepFunctionsGetEventsForSageMakerTrainingJobsRule"},
+		{"transform-job", "CreateTransformJob", "DescribeTransformJob", "StopTransformJob", "StepFunctionsGetEventsForSageMakerTransformJobsRule"},
+		{"hyper-parameter-tuning-job", "CreateHyperParameterTuningJob", "DescribeHyperParameterTuningJob", "StopHyperParameterTuningJob", "StepFunctionsGetEventsForSageMakerTuningJobsRule"},
+	} {
+		job := e.arnOf("sagemaker", c.kind+"/"+prefix+"-a1b2c3d4")
+		for _, a := range []string{c.create, c.describe, c.stop, "AddTags", "ListTags"} {
+			add(accessRow{what: "the workflow runs a SageMaker " + c.kind, principal: wf, action: "sagemaker:" + a, resource: job, allow: true, doc: docSfnSageMaker})
+		}
+		for _, a := range []string{"events:PutTargets", "events:PutRule", "events:DescribeRule"} {
+			add(accessRow{what: ".sync waits on " + c.rule, principal: wf, action: a, resource: e.arnOf("events", "rule/"+c.rule), allow: true, doc: docSfnSageMaker})
+		}
+		add(accessRow{what: "the workflow may not touch other projects' jobs", principal: wf, action: "sagemaker:" + c.stop, resource: e.arnOf("sagemaker", c.kind+"/other-a1b2c3d4"), doc: docSfnSageMaker})
+	}
+	add(accessRow{what: "the workflow creates the model", principal: wf, action: "sagemaker:CreateModel", resource: e.arnOf("sagemaker", "model/"+prefix+"-a1b2c3d4"), allow: true, doc: docSfnSageMaker},
+		accessRow{what: "the workflow passes the SageMaker role", principal: wf, action: "iam:PassRole", resource: sm, ctx: map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}, allow: true, doc: docSfnSageMaker},
+		accessRow{what: "the SageMaker role goes to SageMaker only", principal: wf, action: "iam:PassRole", resource: sm, ctx: map[string]any{"iam:PassedToService": "glue.amazonaws.com"}, doc: docSfnSageMaker},
+		accessRow{what: "the workflow invokes evaluate", principal: wf, action: "lambda:InvokeFunction", resource: evaluate.Arn, allow: true, doc: docSfnLambda},
+		accessRow{what: "the workflow registers the model", principal: wf, action: "dynamodb:PutItem", resource: registry.Arn, allow: true, doc: docSfnDdb})
+	ddbCtx := merge(via("dynamodb"), map[string]any{"kms:EncryptionContext:aws:dynamodb:tableName": registry.Name, "kms:EncryptionContext:aws:dynamodb:subscriberId": testAccount})
+	add(accessRow{what: "DynamoDB decrypts the registry's table key for the workflow", principal: wf, action: "kms:Decrypt", resource: key, ctx: ddbCtx, allow: true, doc: docDdbKMS},
+		accessRow{what: "the workflow notifies", principal: wf, action: "sns:Publish", resource: mlTopic, allow: true, doc: docSfnSns},
+		accessRow{what: "SNS encrypts the workflow's message with the lake key", principal: wf, action: "kms:GenerateDataKey", resource: key, ctx: via("sns"), allow: true, doc: docSNSKMS},
+		accessRow{what: "SNS encrypts the workflow's message with the lake key", principal: wf, action: "kms:Decrypt", resource: key, ctx: via("sns"), allow: true, doc: docSNSKMS},
+		accessRow{what: "the workflow may not use the key directly", principal: wf, action: "kms:Decrypt", resource: key, ctx: map[string]any{"kms:CallerAccount": testAccount}, doc: docDdbKMS},
+		accessRow{what: "the workflow may not read lake objects", principal: wf, action: "s3:GetObject", resource: e.obj("AnalyticsBucket", "models/x/model.tar.gz"), doc: docSfnSageMaker})
+	for _, a := range []string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"} {
+		add(accessRow{what: "Step Functions delivers execution logs", principal: wf, action: a, resource: "*", allow: true, doc: docSfnLogs})
+	}
+
+	trainJob := e.arnOf("sagemaker", "training-job/"+prefix+"-a1b2c3d4")
+	add(assume("SageMaker assumes its role for a training job", "sagemaker.amazonaws.com", sm, map[string]any{"aws:SourceArn": trainJob}, docSageMakerTrust),
+		assume("SageMaker assumes its role for a transform job", "sagemaker.amazonaws.com", sm, map[string]any{"aws:SourceArn": e.arnOf("sagemaker", "transform-job/"+prefix+"-a1b2c3d4")}, docSageMakerTrust),
+		assume("SageMaker assumes its role for a model", "sagemaker.amazonaws.com", sm, map[string]any{"aws:SourceArn": e.arnOf("sagemaker", "*")}, docSageMakerTrust))
+	add(e.list("training lists the training channel", sm, "AnalyticsBucket", "training/telemetry/train/", true, "LakeVpcS3Endpoint"))
+	add(e.s3Get("training reads the training channel", sm, "AnalyticsBucket", "training/telemetry/train/part-00000.csv", "LakeVpcS3Endpoint")...)
+	add(e.s3Put("training saves the model", sm, "AnalyticsBucket", "models/"+prefix+"-a1b2c3d4/output/model.tar.gz", "LakeVpcS3Endpoint")...)
+	add(e.s3Get("the transform job loads the model", sm, "AnalyticsBucket", "models/"+prefix+"-a1b2c3d4/output/model.tar.gz", "LakeVpcS3Endpoint")...)
+	add(e.s3Get("the transform job reads the validation set", sm, "AnalyticsBucket", "training/telemetry/validation/part-00000.csv", "LakeVpcS3Endpoint")...)
+	add(e.s3Put("the transform job writes predictions", sm, "AnalyticsBucket", "batch-transform/"+prefix+"-a1b2c3d4/part-00000.csv.out", "LakeVpcS3Endpoint")...)
+	add(accessRow{what: "SageMaker may not read the curated zone", principal: sm, action: "s3:GetObject", resource: e.obj("CuratedBucket", "telemetry/x.parquet"), endpoints: []string{"LakeVpcS3Endpoint"}, doc: docSageMakerRole},
+		accessRow{what: "SageMaker may not overwrite training sets", principal: sm, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "training/telemetry/train/x.csv"), ctx: e.sseKMS(), endpoints: []string{"LakeVpcS3Endpoint"}, doc: docSageMakerRole},
+		accessRow{what: "SageMaker encrypts job volumes with the lake key", principal: sm, action: "kms:CreateGrant", resource: key, ctx: map[string]any{"kms:GrantIsForAWSResource": "true"}, allow: true, doc: docSageMakerRole},
+		accessRow{what: "SageMaker pulls the XGBoost image", principal: sm, action: "ecr:BatchGetImage", resource: "arn:aws:ecr:" + testRegion + ":141502667606:repository/sagemaker-xgboost", allow: true, doc: docSageMakerRole},
+		accessRow{what: "SageMaker authenticates to ECR", principal: sm, action: "ecr:GetAuthorizationToken", resource: "*", allow: true, doc: docSageMakerRole},
+		accessRow{what: "SageMaker attaches jobs to the isolated subnets", principal: sm, action: "ec2:CreateNetworkInterface", resource: e.arnOf("ec2", "network-interface/eni-1"), allow: true, doc: docSageMakerVpc},
+		accessRow{what: "SageMaker describes the VPC", principal: sm, action: "ec2:DescribeSubnets", resource: "*", allow: true, doc: docSageMakerVpc},
+		accessRow{what: "SageMaker writes job logs", principal: sm, action: "logs:PutLogEvents", resource: e.arnOf("logs", "log-group:/aws/sagemaker/TrainingJobs:log-stream:"+prefix+"-a1b2c3d4/algo-1"), allow: true, doc: docSageMakerRole})
+
+	evalRole := e.role("ML", "EvaluateFunctionRole")
+	add(assume("Lambda assumes evaluate's role", "lambda.amazonaws.com", evalRole, nil, docLambdaRole),
+		e.list("evaluate lists predictions", evalRole, "AnalyticsBucket", "batch-transform/"+prefix+"-a1b2c3d4/", true),
+		e.list("evaluate lists the validation set", evalRole, "AnalyticsBucket", "training/telemetry/validation/", true))
+	add(e.s3Get("evaluate reads predictions", evalRole, "AnalyticsBucket", "batch-transform/"+prefix+"-a1b2c3d4/part-00000.csv.out")...)
+	add(e.s3Get("evaluate reads the labels", evalRole, "AnalyticsBucket", "training/telemetry/validation/part-00000.csv")...)
+	add(e.s3Put("evaluate writes metrics.json", evalRole, "AnalyticsBucket", "batch-transform/"+prefix+"-a1b2c3d4/metrics.json")...)
+	add(accessRow{what: "evaluate may not write models", principal: evalRole, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "models/x/model.tar.gz"), ctx: e.sseKMS(), doc: docLambdaRole})
+	add(logWrite("evaluate logs", evalRole, e.res("ML", "EvaluateFunctionLogGroup", "AWS::Logs::LogGroup").Arn, docLambdaRole)...)
+
+	schedule := e.role("ML", "TrainScheduleRole")
+	rule := e.res("ML", "TrainSchedule", "AWS::Events::Rule")
+	add(assume("EventBridge assumes the schedule's role", "events.amazonaws.com", schedule, map[string]any{"aws:SourceArn": rule.Arn, "aws:SourceAccount": testAccount}, docEventsTrust),
+		accessRow{what: "the schedule starts train-and-transform", principal: schedule, action: "states:StartExecution", resource: machine.Arn, allow: true, doc: docEventsSfn},
+		accessRow{what: "the schedule starts nothing else", principal: schedule, action: "states:StartExecution", resource: e.res("ML", "Tune", "AWS::StepFunctions::StateMachine").Arn, doc: docEventsSfn})
+
+	flow := e.role("Network", "FlowLogRole")
+	add(assume("VPC Flow Logs assumes its role", "vpc-flow-logs.amazonaws.com", flow,
+		map[string]any{"aws:SourceAccount": testAccount, "aws:SourceArn": e.arnOf("ec2", "vpc-flow-log/fl-0123456789abcdef0")}, docFlowLogsRole))
+	add(logWrite("VPC Flow Logs delivers", flow, e.res("Network", "FlowLogGroup", "AWS::Logs::LogGroup").Arn, docFlowLogsRole)...)
+	add(accessRow{what: "another account's flow log may not use the role", principal: "vpc-flow-logs.amazonaws.com", action: "sts:AssumeRole", resource: flow,
+		ctx: map[string]any{"aws:SourceAccount": "999988887777", "aws:SourceArn": "arn:aws:ec2:" + testRegion + ":999988887777:vpc-flow-log/fl-1"}, doc: docFlowLogsRole})
+	return rows
+}
+
+// profile is the profile name of the synthesized templates (from a stack name).
+func (e *accessEnv) profile() string {
+	for _, s := range e.r.Stacks {
+		parts := strings.Split(s.Name, "-")
+		if len(parts) >= 3 {
+			return parts[len(parts)-2]
+		}
+	}
+	return ""
+}
+
+func iamsimList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return nil
+}
+
+// evaluateAccess resolves one profile's templates and decides every row.
+func evaluateAccess(t *testing.T, overrides map[string]any) ([]accessRow, []iamsim.Decision) {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := iamsim.NewSimulator(root)
+	if errors.Is(err, iamsim.ErrNoEvaluator) {
+		if os.Getenv("CI") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := synth(t, overrides)
+	if r.err != nil {
+		t.Fatalf("synth: %v", r.err)
+	}
+	var stacks []iamsim.Stack
+	for _, id := range sortedKeys(r.templates) {
+		stacks = append(stacks, iamsim.Stack{ID: id, Name: r.names[id], Template: r.templates[id]})
+	}
+	resolved, err := iamsim.Resolve(iamsim.Deployment{Account: testAccount, Region: testRegion, Partition: "aws"}, stacks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies, err := iamsim.Collect(resolved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &accessEnv{r: resolved}
+	rows := accessRows(env)
+	if len(env.errs) > 0 {
+		t.Fatalf("rows refer to resources the templates lack:\n%s", strings.Join(env.errs, "\n"))
+	}
+	reqs := make([]iamsim.Request, len(rows))
+	for i, row := range rows {
+		ctx := map[string]any{"aws:SecureTransport": "true", "aws:RequestedRegion": testRegion}
+		if strings.HasPrefix(row.principal, "arn:") {
+			ctx["aws:PrincipalAccount"] = testAccount
+			ctx["aws:PrincipalArn"] = row.principal
+		} else {
+			ctx["aws:PrincipalServiceName"] = row.principal
+		}
+		for k, v := range row.ctx {
+			ctx[k] = v
+		}
+		reqs[i] = iamsim.Request{Principal: row.principal, Action: row.action, Resource: row.resource, Context: ctx, Endpoints: row.endpoints}
+	}
+	ds, err := sim.Evaluate(policies, reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows, ds
+}
+
+func TestAccess(t *testing.T) {
+	for _, p := range []struct {
+		name string
+		ctx  map[string]any
+	}{{"sandbox", sandbox}, {"prod", prod}, {"local", local}} {
+		t.Run(p.name, func(t *testing.T) {
+			rows, ds := evaluateAccess(t, p.ctx)
+			allowed, denied := 0, 0
+			for i, row := range rows {
+				got := ds[i].Allowed()
+				if got {
+					allowed++
+				} else {
+					denied++
+				}
+				if got != row.allow {
+					want := "allowed"
+					if !row.allow {
+						want = "denied"
+					}
+					t.Errorf("%s: %s %s on %s should be %s, evaluator says %s\n\tcontext %v\n\tpolicies %s\n\tdecided by %v\n\tsee %s",
+						row.what, short(row.principal), row.action, row.resource, want, ds[i].Result, row.ctx, strings.Join(ds[i].Policies, ", "), ds[i].Explain, row.doc)
+				}
+				if row.doc == "" {
+					t.Errorf("%s: the row cites no AWS page", row.what)
+				}
+			}
+			t.Logf("%s: %d calls, %d allowed, %d denied", p.name, len(rows), allowed, denied)
+		})
+	}
+}
+
+func short(principal string) string {
+	if i := strings.LastIndex(principal, "/"); i >= 0 && strings.HasPrefix(principal, "arn:") {
+		return "role " + principal[i+1:]
+	}
+	return principal
+}
