@@ -44,8 +44,12 @@ func NewAnalyticsStack(scope constructs.Construct, id string, props *AnalyticsPr
 			Name:        jsii.String(wgName),
 			Description: jsii.String("Athena workgroup " + name + " of the " + cfg.Project + " lake (" + cfg.Profile + ")"),
 			State:       jsii.String("ENABLED"),
-			// Lets a destroy remove the workgroup with its query history.
-			RecursiveDeleteOption: jsii.Bool(cfg.AllowDestroy),
+			// A workgroup that has run one query, or holds named queries, cannot be
+			// deleted without this ("WorkGroup ... is not empty"), so `make destroy`
+			// would fail on every used deployment. It removes only the query
+			// history and named queries; results stay in the analytics bucket.
+			// https://docs.aws.amazon.com/athena/latest/APIReference/API_DeleteWorkGroup.html
+			RecursiveDeleteOption: jsii.Bool(true),
 			WorkGroupConfiguration: &awsathena.CfnWorkGroup_WorkGroupConfigurationProperty{
 				// Clients cannot override the result location, encryption or limit.
 				EnforceWorkGroupConfiguration:   jsii.Bool(true),

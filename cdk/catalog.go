@@ -58,9 +58,12 @@ func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps)
 	c := &CatalogStack{Stack: stack}
 
 	c.Database = awsglue.NewDatabase(stack, jsii.String("LakeDatabase"), &awsglue.DatabaseProps{
-		DatabaseName:  jsii.String(glueDatabaseName(cfg)),
-		Description:   jsii.String("Tables of the " + cfg.Project + " lake (" + cfg.Profile + ")"),
-		RemovalPolicy: removalPolicy(cfg),
+		DatabaseName: jsii.String(glueDatabaseName(cfg)),
+		Description:  jsii.String("Tables of the " + cfg.Project + " lake (" + cfg.Profile + ")"),
+		// The database holds definitions only (the data is in the buckets, and
+		// the tables are declared here or re-crawled): it goes with the stack,
+		// so its fixed name, which queries use, is free for the next deploy.
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 
 	projection := map[string]awsglue.PartitionProjectionConfiguration{}

@@ -38,8 +38,6 @@ var localDrift = []struct {
 		"emulators reject AWS::Glue::SecurityConfiguration, Workflow (and its triggers) and DataQualityRuleset: locally they sit behind parameters that default to false"},
 	{`^Catalog/Resources/(LandingCrawler|CurateJob\w+|FeaturesJob\w+)/DependsOn$`,
 		"on AWS the crawler and jobs wait for the security configuration they name; locally it is not created, so they cannot depend on it"},
-	{`^Analytics/Resources/\w+Workgroup/Properties/RecursiveDeleteOption$`,
-		"with DESTROY, deleting the stack also deletes the workgroups' query history"},
 }
 
 func TestLocalProfileDoesNotDrift(t *testing.T) {
