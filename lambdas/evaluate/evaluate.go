@@ -277,7 +277,7 @@ func readPair(ctx context.Context, store objectStore, problem string, p pair, ac
 // scorePair reads the two streams in step: row i of the predictions is the
 // prediction for row i of the labels.
 func scorePair(problem string, p pair, labels, preds io.Reader, acc accumulator) (int64, error) {
-	lr, pr := newRowReader(labels), newRowReader(preds)
+	lr, pr := newRowReader(labels), newPredictionReader(preds)
 	for {
 		lf, lerr := lr.next()
 		if lerr != nil && lerr != io.EOF {
@@ -333,7 +333,8 @@ func countRows(ctx context.Context, store objectStore, loc location) (int64, err
 }
 
 func readError(what string, loc location, rr *rowReader, err error) error {
-	if errors.Is(err, errFieldTooLong) {
+	var many manyFieldsError
+	if errors.Is(err, errFieldTooLong) || errors.As(err, &many) {
 		return fmt.Errorf("%s %s line %d: %w", what, loc, rr.line, err)
 	}
 	return fmt.Errorf("read %s %s: %w", what, loc, err)

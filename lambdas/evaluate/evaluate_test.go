@@ -248,6 +248,12 @@ func TestEvaluateErrors(t *testing.T) {
 			f.getErr[location{"lake-bucket", "batch-transform/job-1/k.csv.out"}] = errors.New("access denied")
 		}, binaryEvent(),
 			"read predictions " + predsPrefix + "k.csv.out: access denied"},
+		{"two probabilities a line", func(t *testing.T, f *fakeS3) { putPair(t, f, "k.csv", "1\n0\n", "0.2\n0.9,0.1\n") }, binaryEvent(),
+			`predictions ` + predsPrefix + `k.csv.out line 2: has 2 comma-separated fields, not one score: …`},
+		{"per-class probabilities", func(t *testing.T, f *fakeS3) {
+			putPair(t, f, "k.csv", "1\n", "0.1,0.7,0.2\n")
+		}, `{"predictionsUri":"` + predsPrefix + `","labelsUri":"` + labelsPrefix + `","problemType":"regression"}`,
+			`predictions ` + predsPrefix + `k.csv.out line 1: has 3 comma-separated fields, not one score: …`},
 		{"first field too long", func(t *testing.T, f *fakeS3) {
 			putPair(t, f, "k.csv", "1\n"+strings.Repeat("0", readBuffer+1)+"\n", "0.5\n0.5\n")
 		}, binaryEvent(),

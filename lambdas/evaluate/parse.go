@@ -18,7 +18,9 @@ const readBuffer = 64 << 10
 // rowReader yields the first CSV field of each non-blank line of a stream.
 // It holds one read buffer, whatever the size of the stream or its lines.
 type rowReader struct {
-	r       *bufio.Reader
+	r *bufio.Reader
+	// single refuses lines of more than one field (predictions: one score a line).
+	single  bool
 	line    int64 // physical line number (1-based) of the last line read
 	rows    int64 // non-blank lines returned so far
 	scratch []byte
@@ -26,6 +28,24 @@ type rowReader struct {
 
 func newRowReader(r io.Reader) *rowReader {
 	return &rowReader{r: bufio.NewReaderSize(r, readBuffer)}
+}
+
+// newPredictionReader reads batch transform output, where each line must be
+// one score: reading the first field of a line of several (a probability per
+// class from multi:softprob, or two-class output) would score the wrong
+// number without a word.
+func newPredictionReader(r io.Reader) *rowReader {
+	rr := newRowReader(r)
+	rr.single = true
+	return rr
+}
+
+// manyFieldsError reports a prediction line of more than one field.
+type manyFieldsError struct{ fields int }
+
+func (e manyFieldsError) Error() string {
+	return fmt.Sprintf("has %d comma-separated fields, not one score: the evaluator reads one prediction per line "+
+		"(XGBoost binary:logistic or reg:* output); per-class probabilities (multi:softprob) are not supported", e.fields)
 }
 
 // errFieldTooLong reports a first field that does not fit the read buffer.
@@ -56,12 +76,18 @@ func (rr *rowReader) next() ([]byte, error) {
 			if blank {
 				continue
 			}
+			if rr.single && bytes.IndexByte(chunk, ',') >= 0 {
+				return nil, manyFieldsError{bytes.Count(chunk, []byte{','}) + 1}
+			}
 			rr.rows++
 			return field, nil
 		case bufio.ErrBufferFull:
 			comma := bytes.IndexByte(chunk, ',')
 			if comma < 0 {
 				return nil, errFieldTooLong
+			}
+			if rr.single {
+				return nil, manyFieldsError{bytes.Count(chunk, []byte{','}) + 1}
 			}
 			// The buffer is reused by the reads that skip the rest of the line.
 			rr.scratch = append(rr.scratch[:0], chunk[:comma]...)
