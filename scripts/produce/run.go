@@ -161,6 +161,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newClient
 		fmt.Fprintf(stderr, "produce: %v; %s\n", err, shortUsage)
 		return 2
 	}
+	if w := partitionWarning(o); w != "" {
+		fmt.Fprintln(stderr, "produce: warning: "+w)
+	}
 	client, err := newClient(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "produce: %v\n", err)
@@ -287,4 +290,26 @@ func printSummary(w io.Writer, o options, st *stats, out outcome) {
 	if st.failed.Load() > 0 {
 		fmt.Fprintf(w, "produce: lost %d records: %s\n", st.failed.Load(), st.failureSummary())
 	}
+}
+
+// firehosePartitionLimit is how many partitions (event hours here) Firehose
+// keeps open in one buffer; records of further hours go to the error prefix
+// activePartitionExceeded (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html).
+const firehosePartitionLimit = 500
+
+// partitionWarning warns about a backfill whose event times span more hours
+// than Firehose buffers at once: sent faster than the buffer interval, part
+// of it would land under errors/telemetry/activePartitionExceeded/.
+func partitionWarning(o options) string {
+	if o.count == 0 || o.gen.Devices == 0 {
+		return ""
+	}
+	devices := int64(o.gen.Devices)
+	perDevice := (o.count + devices - 1) / devices
+	span := time.Duration(perDevice-1) * o.gen.Interval
+	hours := int(span/time.Hour) + 1
+	if hours <= firehosePartitionLimit {
+		return ""
+	}
+	return fmt.Sprintf("the readings span %d event hours; Firehose keeps at most %d open per buffer, so readings of further hours sent within one buffer interval go to errors/telemetry/activePartitionExceeded/: send a backfill in chunks of at most %d hours (--start, --count), one buffer interval apart", hours, firehosePartitionLimit, firehosePartitionLimit)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -284,5 +285,31 @@ func TestRunDuration(t *testing.T) {
 	// A slow rate must not hold records back until 500 have accumulated.
 	if n := len(fake.callSizes()); n < 2 {
 		t.Errorf("%d PutRecords calls in 1s at 500 records/s; records wait for full batches", n)
+	}
+}
+
+func TestPartitionWarning(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		warn bool
+	}{
+		{[]string{"--stream", "s", "--count", "1000", "--devices", "10", "--interval", "1m"}, false},
+		// 50 devices, 1,000 readings each an hour apart: 1,000 event hours.
+		{[]string{"--stream", "s", "--count", "50000", "--devices", "50", "--interval", "1h"}, true},
+		// exactly 500 hours
+		{[]string{"--stream", "s", "--count", "500", "--devices", "1", "--interval", "1h"}, false},
+		{[]string{"--stream", "s", "--duration", "1h", "--interval", "1h"}, false},
+	} {
+		o, err := parseFlags(c.args, io.Discard, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		w := partitionWarning(o)
+		if (w != "") != c.warn {
+			t.Errorf("%v: warning %q, want one: %v", c.args, w, c.warn)
+		}
+		if c.warn && !strings.Contains(w, "activePartitionExceeded") {
+			t.Errorf("warning %q does not say where the readings go", w)
+		}
 	}
 }
