@@ -45,7 +45,7 @@ KMS_KEY ?=
 # Flags for make local, e.g. LOCAL_ARGS="--count 1000 --malformed-fraction 0.1 --format csv --port 4566 -v"
 LOCAL_ARGS ?=
 
-.PHONY: help deps synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench cost landing fuzz deploy diff destroy bootstrap clean
+.PHONY: help deps synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench cost landing fuzz deploy diff destroy bootstrap clean smoke protect
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -92,10 +92,13 @@ lint-templates: synth-all ## cfn-lint over the templates of every profile (.cfnl
 	cfn-lint $(foreach p,$(PROFILES),cdk.out/$(p)/*.template.json)
 	@echo "cfn-lint: $$(ls $(foreach p,$(PROFILES),cdk.out/$(p)/*.template.json) | wc -l) templates, no findings"
 
+# Task resources name the partition as arn:${Partition}:states:::..., which
+# asl-validator's ARN patterns refuse: each file is checked with the
+# partition filled in (every other placeholder sits inside a string).
 lint-asl: deps
 	@files=$$(ls statemachines/*.asl.json 2>/dev/null || true); \
 	if [ -z "$$files" ]; then echo "asl-validator: no state machines yet"; else \
-	  for f in $$files; do asl-validator --json-path "$$f"; done; \
+	  mkdir -p .build/asl; for f in $$files; do sed 's/$${Partition}/aws/g' "$$f" > .build/asl/$$(basename "$$f"); asl-validator --json-path .build/asl/$$(basename "$$f"); done; \
 	  echo "asl-validator: $$(echo $$files | wc -w) state machines valid"; fi
 
 test-glue: deps
@@ -131,16 +134,40 @@ fuzz: deps ## fuzz the transform Lambda's record, event and base64 code, FUZZTIM
 	  go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s ./lambdas/transform || exit 1; \
 	done
 
+# need-credentials stops a target that talks to AWS with one line saying what
+# to set, before the CDK CLI or the SDK prints a longer message of their own.
+define need-credentials
+@if [ -z "$${AWS_ACCESS_KEY_ID:-}$${AWS_PROFILE:-}$${AWS_SESSION_TOKEN:-}$${AWS_WEB_IDENTITY_TOKEN_FILE:-}$${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}$${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-}$${AWS_ENDPOINT_URL:-}" ] && [ ! -f "$${AWS_SHARED_CREDENTIALS_FILE:-$$HOME/.aws/credentials}" ] && [ ! -f "$${AWS_CONFIG_FILE:-$$HOME/.aws/config}" ]; then \
+  echo "make $(1): no AWS credentials found: set AWS_PROFILE (e.g. after aws sso login --profile NAME), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary ones), then run it again" >&2; \
+  exit 2; fi
+endef
+
 bootstrap: deps ## cdk bootstrap the account/region of your AWS credentials
+	$(call need-credentials,bootstrap)
 	$(CDK) bootstrap -c profile=$(PROFILE) $(CDK_ARGS)
 
-deploy: deps ## deploy every stack of PROFILE with your AWS credentials
+deploy: deps ## deploy every stack of PROFILE with your AWS credentials (prod: then the stack policies)
+	$(call need-credentials,deploy)
 	$(CDK) deploy $(STACKS) -c profile=$(PROFILE) $(CDK_ARGS)
+	@if [ "$(PROFILE)" = prod ]; then $(MAKE) --no-print-directory protect PROFILE=prod; fi
 
+protect: deps ## set the stack policies that forbid replacing or deleting PROFILE's data (run by make deploy for prod)
+	$(call need-credentials,protect)
+	$(CDK) synth --quiet -c profile=$(PROFILE) $(CDK_ARGS) -o cdk.out/$(PROFILE)
+	go run ./scripts/stackpolicy -templates cdk.out/$(PROFILE) -apply
+
+# Flags go in SMOKE_ARGS, e.g. SMOKE_ARGS="-skip ml,etl -timeout 40m"; PROFILE=prod also needs -allow-prod.
+smoke: deps ## after make deploy: drive ingest, Athena, landing, ETL, an alarm and training once on PROFILE (~30 min, < $0.50)
+	$(call need-credentials,smoke)
+	go run ./scripts/smoke -profile $(PROFILE) $(SMOKE_ARGS)
+
+# cdk diff compares every stack when given none; it does not take --all.
 diff: deps ## compare PROFILE's templates with what is deployed
-	$(CDK) diff $(STACKS) -c profile=$(PROFILE) $(CDK_ARGS)
+	$(call need-credentials,diff)
+	$(CDK) diff $(filter-out --all,$(STACKS)) -c profile=$(PROFILE) $(CDK_ARGS)
 
 destroy: deps ## delete PROFILE's stacks (RETAIN resources stay unless allowDestroy)
+	$(call need-credentials,destroy)
 	$(CDK) destroy $(STACKS) -c profile=$(PROFILE) $(CDK_ARGS)
 
 clean: ## stop a local emulator, remove synthesized templates, built bootstraps and installed tools
