@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/refdatalake/datalake/internal/iamsim"
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // AWS pages the rows cite.
@@ -194,7 +195,7 @@ func accessRows(e *accessEnv) []accessRow {
 		ctx: merge(via("kinesis"), map[string]any{"kms:EncryptionContext:aws:kinesis:arn": stream.Arn}), allow: true, doc: docKinesisKMS})
 	add(accessRow{what: "Firehose calls the transform", principal: firehose, action: "lambda:InvokeFunction", resource: transform.Arn, allow: true, doc: docFirehoseAccess},
 		accessRow{what: "Firehose reads the transform's configuration", principal: firehose, action: "lambda:GetFunctionConfiguration", resource: transform.Arn, allow: true, doc: docFirehoseAccess})
-	for _, res := range []string{e.arnOf("glue", "catalog"), db.Arn, e.arnOf("glue", "table/"+db.Name+"/"+RawTelemetryTableName)} {
+	for _, res := range []string{e.arnOf("glue", "catalog"), db.Arn, e.arnOf("glue", "table/"+db.Name+"/"+layout.RawTelemetryTable)} {
 		add(accessRow{what: "Firehose reads the Parquet schema", principal: firehose, action: "glue:GetTableVersions", resource: res, allow: true, doc: docFirehoseAccess})
 	}
 	add(e.s3Put("Firehose writes Parquet", firehose, "RawBucket", "telemetry/year=2026/month=03/day=01/hour=00/delivery-1.parquet")...)
@@ -259,7 +260,7 @@ func accessRows(e *accessEnv) []accessRow {
 		}
 		add(accessRow{what: "the crawler catalogues landing tables", principal: crawler, action: a, resource: res, allow: true, doc: docCrawler})
 	}
-	add(accessRow{what: "the crawler may not replace the stream's table", principal: crawler, action: "glue:UpdateTable", resource: e.arnOf("glue", "table/"+db.Name+"/"+RawTelemetryTableName), doc: docGlueCatalog},
+	add(accessRow{what: "the crawler may not replace the stream's table", principal: crawler, action: "glue:UpdateTable", resource: e.arnOf("glue", "table/"+db.Name+"/"+layout.RawTelemetryTable), doc: docGlueCatalog},
 		accessRow{what: "the crawler may not read telemetry", principal: crawler, action: "s3:GetObject", resource: e.obj("RawBucket", "telemetry/x.parquet"), doc: docCrawler})
 	add(logWrite("the crawler logs", crawler, e.arnOf("logs", "log-group:/aws-glue/crawlers"), docGlueLogs)...)
 
@@ -288,7 +289,7 @@ func accessRows(e *accessEnv) []accessRow {
 			add(accessRow{what: "EMRFS writes the folder marker of " + c.dir, principal: c.role, action: "s3:PutObject", resource: e.obj(c.bucket, c.dir+"_$folder$"), ctx: e.sseKMS(), allow: true, doc: docFolderMarker})
 		}
 	}
-	curated := e.arnOf("glue", "table/"+db.Name+"/"+CuratedTelemetryTableName)
+	curated := e.arnOf("glue", "table/"+db.Name+"/"+layout.CuratedTelemetryTable)
 	for _, a := range []string{"glue:GetTable", "glue:BatchCreatePartition"} {
 		add(accessRow{what: "curate registers the partitions it wrote", principal: curate, action: a, resource: curated, allow: true, doc: docGlueCatalog})
 	}
@@ -318,7 +319,7 @@ func accessRows(e *accessEnv) []accessRow {
 		add(accessRow{what: "data quality reads the curated table", principal: dq, action: a, resource: curated, allow: true, doc: docGlueDQ})
 	}
 	add(e.s3Get("data quality reads curated Parquet", dq, "CuratedBucket", "telemetry/year=2026/month=03/day=01/part-00000.snappy.parquet")...)
-	add(accessRow{what: "data quality publishes results", principal: dq, action: "glue:PublishDataQuality", resource: e.arnOf("glue", "dataQualityRuleset/datalake-"+e.profile()+"-"+CuratedTelemetryTableName), allow: true, doc: docGlueDQ})
+	add(accessRow{what: "data quality publishes results", principal: dq, action: "glue:PublishDataQuality", resource: e.arnOf("glue", "dataQualityRuleset/datalake-"+e.profile()+"-"+layout.CuratedTelemetryTable), allow: true, doc: docGlueDQ})
 
 	// --- ML workflows: Step Functions runs the features job and SageMaker,
 	// evaluates, registers in DynamoDB and notifies.

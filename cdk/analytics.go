@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/refdatalake/datalake/internal/queries"
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // AnalyticsProps configures the Analytics stack.
@@ -28,18 +29,14 @@ type AnalyticsStack struct {
 	Workgroups map[string]awsathena.CfnWorkGroup
 }
 
-// Workgroup names. People and pipelines get separate ones so their costs,
-// limits and query history stay apart.
-var workgroupNames = []string{"analysts", "ml"}
-
 // NewAnalyticsStack creates the guarded workgroups and publishes every query
 // of internal/queries as a named query in the analysts workgroup.
 func NewAnalyticsStack(scope constructs.Construct, id string, props *AnalyticsProps) (*AnalyticsStack, error) {
 	cfg := props.Config
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	a := &AnalyticsStack{Stack: stack, Workgroups: map[string]awsathena.CfnWorkGroup{}}
-	for _, name := range workgroupNames {
-		wgName := cfg.Project + "-" + cfg.Profile + "-" + name
+	for _, name := range layout.Workgroups {
+		wgName := layout.Deployment{Project: cfg.Project, Profile: cfg.Profile}.Workgroup(name)
 		a.Workgroups[name] = awsathena.NewCfnWorkGroup(stack, jsii.String(titleCase(name)+"Workgroup"), &awsathena.CfnWorkGroupProps{
 			Name:        jsii.String(wgName),
 			Description: jsii.String("Athena workgroup " + name + " of the " + cfg.Project + " lake (" + cfg.Profile + ")"),
@@ -58,7 +55,7 @@ func NewAnalyticsStack(scope constructs.Construct, id string, props *AnalyticsPr
 				BytesScannedCutoffPerQuery: jsii.Number(float64(cfg.AthenaBytesScannedCutoffMB) * 1024 * 1024),
 				EngineVersion:              &awsathena.CfnWorkGroup_EngineVersionProperty{SelectedEngineVersion: jsii.String("Athena engine version 3")},
 				ResultConfiguration: &awsathena.CfnWorkGroup_ResultConfigurationProperty{
-					OutputLocation: jsii.String("s3://" + *props.AnalyticsBucket.BucketName() + "/" + AthenaResultsPrefix + name + "/"),
+					OutputLocation: jsii.String("s3://" + *props.AnalyticsBucket.BucketName() + "/" + layout.AthenaResultsPrefix + name + "/"),
 					EncryptionConfiguration: &awsathena.CfnWorkGroup_EncryptionConfigurationProperty{
 						EncryptionOption: jsii.String("SSE_KMS"),
 						KmsKey:           props.LakeKey.KeyArn(),
@@ -78,7 +75,7 @@ func NewAnalyticsStack(scope constructs.Construct, id string, props *AnalyticsPr
 			Description: jsii.String(truncate(q.Description, 1024)),
 			Database:    props.Database.DatabaseName(),
 			QueryString: jsii.String(q.SQL),
-			WorkGroup:   a.Workgroups["analysts"].Ref(),
+			WorkGroup:   a.Workgroups[layout.WorkgroupAnalysts].Ref(),
 		})
 		named = append(named, nq)
 	}

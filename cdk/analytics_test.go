@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
 	"github.com/refdatalake/datalake/internal/queries"
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 func TestWorkgroupsAreGuarded(t *testing.T) {
@@ -15,7 +16,7 @@ func TestWorkgroupsAreGuarded(t *testing.T) {
 	}{{sandbox, 1024 * 1024 * 1024}, {prod, 100 * 1024 * 1024 * 1024}, {map[string]any{"profile": "sandbox", "athenaCutoffMB": "50"}, 50 * 1024 * 1024}} {
 		tpl := profileTemplate(t, c.ctx, "Analytics")
 		check(t, "two workgroups", func() { tpl.ResourceCountIs(jsiiStr("AWS::Athena::WorkGroup"), jsiiNum(2)) })
-		for _, name := range workgroupNames {
+		for _, name := range layout.Workgroups {
 			check(t, name+": enforced, engine v3, metrics, cutoff, SSE-KMS results under athena-results/"+name+"/", func() {
 				tpl.HasResourceProperties(jsiiStr("AWS::Athena::WorkGroup"), obj(map[string]any{
 					"Name": assertions.Match_StringLikeRegexp(jsiiStr("-" + name + "$")),

@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // Lake is every stack of one deployment of the lake.
@@ -20,7 +22,7 @@ type Lake struct {
 func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 	stackProps := func(name, description string) awscdk.StackProps {
 		p := awscdk.StackProps{
-			StackName:   jsii.String(cfg.Project + "-" + cfg.Profile + "-" + name),
+			StackName:   jsii.String(layout.Deployment{Project: cfg.Project, Profile: cfg.Profile}.StackName(name)),
 			Description: jsii.String(description + " (" + cfg.Project + ", profile " + cfg.Profile + ")"),
 			// prod stacks hold data that must not disappear with a mistyped destroy.
 			TerminationProtection: jsii.Bool(cfg.Profile == ProfileProd),

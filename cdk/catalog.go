@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsglue"
@@ -12,13 +11,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/refdatalake/datalake/internal/schema"
+	"github.com/refdatalake/datalake/lake/layout"
 )
-
-// RawTelemetryTableName is the Glue table Firehose converts with.
-const RawTelemetryTableName = "raw_telemetry"
-
-// RawTelemetryPrefix is where Firehose writes converted telemetry in the raw bucket.
-const RawTelemetryPrefix = "telemetry/"
 
 // CatalogProps configures the Catalog stack.
 type CatalogProps struct {
@@ -58,7 +52,7 @@ func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps)
 	c := &CatalogStack{Stack: stack}
 
 	c.Database = awsglue.NewDatabase(stack, jsii.String("LakeDatabase"), &awsglue.DatabaseProps{
-		DatabaseName: jsii.String(glueDatabaseName(cfg)),
+		DatabaseName: jsii.String(layout.Deployment{Project: cfg.Project, Profile: cfg.Profile}.Database()),
 		Description:  jsii.String("Tables of the " + cfg.Project + " lake (" + cfg.Profile + ")"),
 		// The database holds definitions only (the data is in the buckets, and
 		// the tables are declared here or re-crawled): it goes with the stack,
@@ -90,27 +84,27 @@ func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps)
 
 	c.RawTelemetry = awsglue.NewS3Table(stack, jsii.String("RawTelemetryTable"), &awsglue.S3TableProps{
 		Database:            c.Database,
-		TableName:           jsii.String(RawTelemetryTableName),
+		TableName:           jsii.String(layout.RawTelemetryTable),
 		Description:         jsii.String("Sensor readings as delivered by Firehose: Parquet (SNAPPY), partitioned by event time"),
 		Columns:             glueColumns(schema.Telemetry),
 		PartitionKeys:       &partitions,
 		PartitionProjection: &projection,
 		DataFormat:          awsglue.DataFormat_PARQUET(),
 		Storage:             awsglue.S3TableStorage_FromBucket(props.RawBucket),
-		S3Prefix:            jsii.String(RawTelemetryPrefix),
+		S3Prefix:            jsii.String(layout.RawTelemetryPrefix),
 	})
 	c.RawTelemetryCfn = c.RawTelemetry.Node().DefaultChild().(awsglue.CfnTable)
 
 	c.CuratedTelemetry = awsglue.NewS3Table(stack, jsii.String("CuratedTelemetryTable"), &awsglue.S3TableProps{
 		Database:            c.Database,
-		TableName:           jsii.String(CuratedTelemetryTableName),
+		TableName:           jsii.String(layout.CuratedTelemetryTable),
 		Description:         jsii.String("Cleaned, de-duplicated telemetry joined with device metadata (Glue job curate), partitioned by event day"),
 		Columns:             curatedColumns(),
 		PartitionKeys:       &[]*awsglue.Column{partitions[0], partitions[1], partitions[2]},
 		PartitionProjection: &map[string]awsglue.PartitionProjectionConfiguration{"year": projection["year"], "month": projection["month"], "day": projection["day"]},
 		DataFormat:          awsglue.DataFormat_PARQUET(),
 		Storage:             awsglue.S3TableStorage_FromBucket(props.CuratedBucket),
-		S3Prefix:            jsii.String(CuratedTelemetryPrefix),
+		S3Prefix:            jsii.String(layout.CuratedTelemetryPrefix),
 	})
 
 	// Headerless CSV with LazySimpleSerDe: typed columns, and columns the
@@ -118,7 +112,7 @@ func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps)
 	// the data) are ignored at the end of each line.
 	c.TrainingFeatures = awsglue.NewS3Table(stack, jsii.String("TrainingFeaturesTable"), &awsglue.S3TableProps{
 		Database:    c.Database,
-		TableName:   jsii.String(TrainingFeaturesTableName),
+		TableName:   jsii.String(layout.TrainingFeaturesTable),
 		Description: jsii.String("XGBoost training and validation rows (Glue job features): label, then the standardized features; see manifest.json for every column"),
 		Columns:     trainingColumns(),
 		PartitionKeys: &[]*awsglue.Column{{Name: jsii.String("split"), Type: awsglue.Schema_STRING(),
@@ -128,7 +122,7 @@ func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps)
 		},
 		// The features job writes train/ and validation/, not split=train/.
 		Parameters: &map[string]*string{
-			"storage.location.template": jsii.String("s3://" + *props.AnalyticsBucket.BucketName() + "/" + TrainingPrefix + "${split}/"),
+			"storage.location.template": jsii.String("s3://" + *props.AnalyticsBucket.BucketName() + "/" + layout.TrainingPrefix + "${split}/"),
 		},
 		DataFormat: awsglue.NewDataFormat(&awsglue.DataFormatProps{
 			InputFormat:          awsglue.InputFormat_TEXT(),
@@ -136,7 +130,7 @@ func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps)
 			SerializationLibrary: awsglue.SerializationLibrary_LAZY_SIMPLE(),
 		}),
 		Storage:  awsglue.S3TableStorage_FromBucket(props.AnalyticsBucket),
-		S3Prefix: jsii.String(TrainingPrefix),
+		S3Prefix: jsii.String(layout.TrainingPrefix),
 	})
 	c.TrainingFeatures.Node().DefaultChild().(awsglue.CfnTable).AddPropertyOverride(
 		jsii.String("TableInput.StorageDescriptor.SerdeInfo.Parameters"), map[string]string{"field.delim": ","})
@@ -150,12 +144,6 @@ func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps)
 	c.Etl = etl
 	return c, nil
 }
-
-// Table names of the ETL's outputs.
-const (
-	CuratedTelemetryTableName = "curated_telemetry"
-	TrainingFeaturesTableName = "training_features"
-)
 
 // curatedColumns mirrors glue/lake_jobs/curate.py CURATED_COLUMNS (less the
 // partition columns): the schema's fields, then what curate derives and joins.
@@ -222,9 +210,4 @@ func glueType(t schema.Type) awsglue.Type {
 		return awsglue.Schema_TIMESTAMP()
 	}
 	panic(fmt.Sprintf("schema type %q has no Glue type", t)) // a new schema type needs a case here
-}
-
-// glueDatabaseName is <project>_<profile>: Glue names allow no hyphens.
-func glueDatabaseName(cfg Config) string {
-	return strings.ReplaceAll(cfg.Project, "-", "_") + "_" + cfg.Profile
 }

@@ -14,19 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/refdatalake/datalake/internal/schema"
-)
-
-// Prefixes the ETL reads and writes. The crawler only ever sees LandingPrefix:
-// telemetry/ belongs to Firehose and its table is declared, not crawled.
-const (
-	LandingPrefix          = "landing/"
-	DevicesPrefix          = LandingPrefix + "devices/"
-	MaintenancePrefix      = LandingPrefix + "maintenance/"
-	CuratedTelemetryPrefix = "telemetry/"
-	QuarantinePrefix       = "quarantine/telemetry/"
-	TrainingPrefix         = "training/telemetry/"
-	// LandingTablePrefix names the crawler's tables: landing_devices, landing_maintenance.
-	LandingTablePrefix = "landing_"
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // EtlProps is what the ETL part of the Catalog stack needs from other stacks.
@@ -51,7 +39,8 @@ type Etl struct {
 // quality ruleset on the curated table.
 func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 	stack := c.Stack
-	name := cfg.Project + "-" + cfg.Profile
+	d := layout.Deployment{Project: cfg.Project, Profile: cfg.Profile}
+	name := d.Prefix()
 	e := &Etl{}
 
 	// One security configuration for the crawler and both jobs: S3 output,
@@ -135,12 +124,12 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 
 	// Crawler: landing/ batch uploads only.
 	crawlerRole := glueRole(stack, "CrawlerRole", "Assumed by the Glue crawler of the raw bucket's landing/ prefix", []awsiam.PolicyStatement{
-		listUnder("ListLanding", props.RawBucket, LandingPrefix),
-		stmt("ReadLanding", []string{"s3:GetObject"}, objects(props.RawBucket, LandingPrefix)),
+		listUnder("ListLanding", props.RawBucket, layout.LandingPrefix),
+		stmt("ReadLanding", []string{"s3:GetObject"}, objects(props.RawBucket, layout.LandingPrefix)),
 		useKey,
 		stmt("CatalogLandingTables", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable",
 			"glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition", "glue:BatchUpdatePartition"},
-			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(LandingTablePrefix+"*")),
+			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(layout.LandingTablePrefix+"*")),
 		// Glue writes crawler logs to this fixed group; with the security
 		// configuration it associates the lake key with it first.
 		stmt("WriteCrawlerLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogs("/aws-glue/crawlers*")...),
@@ -150,10 +139,10 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 		Description:  jsii.String("Catalogues batch uploads under landing/<dataset>/ (device metadata CSV, maintenance events JSON lines); never telemetry/"),
 		Role:         crawlerRole.RoleArn(),
 		DatabaseName: c.Database.DatabaseName(),
-		TablePrefix:  jsii.String(LandingTablePrefix),
+		TablePrefix:  jsii.String(layout.LandingTablePrefix),
 		Targets: &awsglue.CfnCrawler_TargetsProperty{S3Targets: &[]any{
-			landingTarget(props.RawBucket, DevicesPrefix),
-			landingTarget(props.RawBucket, MaintenancePrefix),
+			landingTarget(props.RawBucket, layout.DevicesPrefix),
+			landingTarget(props.RawBucket, layout.MaintenancePrefix),
 		}},
 		// New folders only: uploads add dated folders, and re-reading all of
 		// landing/ every run would cost more each day for the same schema.
@@ -215,13 +204,13 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 	}
 	wildcardReason := "Object wildcards are confined to the job's input and output prefixes, whose keys Spark chooses at run time; log wildcards to Glue's own /aws-glue/jobs groups; PutMetricData accepts no resource but *, limited to the Glue namespace by a condition."
 
-	curateStatements := append(jobCommon(curateAsset), sparkPaths("Raw", props.RawBucket, false, RawTelemetryPrefix, DevicesPrefix)...)
-	curateStatements = append(curateStatements, sparkPaths("Curated", props.CuratedBucket, true, CuratedTelemetryPrefix, QuarantinePrefix)...)
+	curateStatements := append(jobCommon(curateAsset), sparkPaths("Raw", props.RawBucket, false, layout.RawTelemetryPrefix, layout.DevicesPrefix)...)
+	curateStatements = append(curateStatements, sparkPaths("Curated", props.CuratedBucket, true, layout.CuratedTelemetryPrefix, layout.QuarantinePrefix)...)
 	curateRole := glueRole(stack, "CurateRole", "Assumed by the Glue job "+name+"-curate", append(curateStatements,
-		stmt("ReadRawInputs", []string{"s3:GetObject"}, objects(props.RawBucket, RawTelemetryPrefix), objects(props.RawBucket, DevicesPrefix)),
+		stmt("ReadRawInputs", []string{"s3:GetObject"}, objects(props.RawBucket, layout.RawTelemetryPrefix), objects(props.RawBucket, layout.DevicesPrefix)),
 		// Spark commits through _temporary/ folders under the output path: it reads, writes and deletes there.
 		stmt("WriteCuratedOutputs", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
-			objects(props.CuratedBucket, CuratedTelemetryPrefix), objects(props.CuratedBucket, QuarantinePrefix)),
+			objects(props.CuratedBucket, layout.CuratedTelemetryPrefix), objects(props.CuratedBucket, layout.QuarantinePrefix)),
 		// Glue jobs and Glue Data Quality read partitions from the catalog and
 		// never use Athena's partition projection
 		// (https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html),
@@ -229,15 +218,15 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 		// authorized on the catalog, the database and the table:
 		// https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html
 		stmt("RegisterCuratedPartitions", []string{"glue:GetTable", "glue:BatchCreatePartition"},
-			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(CuratedTelemetryTableName)),
+			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(layout.CuratedTelemetryTable)),
 	), wildcardReason)
-	featuresStatements := append(jobCommon(featuresAsset), sparkPaths("Curated", props.CuratedBucket, false, CuratedTelemetryPrefix)...)
-	featuresStatements = append(featuresStatements, sparkPaths("Training", props.AnalyticsBucket, true, TrainingPrefix)...)
+	featuresStatements := append(jobCommon(featuresAsset), sparkPaths("Curated", props.CuratedBucket, false, layout.CuratedTelemetryPrefix)...)
+	featuresStatements = append(featuresStatements, sparkPaths("Training", props.AnalyticsBucket, true, layout.TrainingPrefix)...)
 	featuresRole := glueRole(stack, "FeaturesRole", "Assumed by the Glue job "+name+"-features", append(featuresStatements,
-		stmt("ReadCurated", []string{"s3:GetObject"}, objects(props.CuratedBucket, CuratedTelemetryPrefix)),
+		stmt("ReadCurated", []string{"s3:GetObject"}, objects(props.CuratedBucket, layout.CuratedTelemetryPrefix)),
 		// The features job replaces its output on every run (overwrite): it deletes the previous set.
 		stmt("WriteTrainingOutput", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
-			objects(props.AnalyticsBucket, TrainingPrefix)),
+			objects(props.AnalyticsBucket, layout.TrainingPrefix)),
 	), wildcardReason)
 
 	s3uri := func(b awss3.IBucket, prefix string) string { return "s3://" + *b.BucketName() + "/" + prefix }
@@ -249,7 +238,7 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 			defaults["--"+k] = jsii.String(v)
 		}
 		j := awsglue.NewPySparkEtlJob(stack, jsii.String(id), &awsglue.PySparkEtlJobProps{
-			JobName:          jsii.String(name + "-" + suffix),
+			JobName:          jsii.String(d.Job(suffix)),
 			Description:      jsii.String(description),
 			Role:             role,
 			Script:           awsglue.Code_FromBucket(script.Bucket(), script.S3ObjectKey()),
@@ -273,19 +262,19 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 	}
 	e.Curate = job("CurateJob", "curate", "Raw telemetry -> curated Parquet (clean, de-duplicate, join device metadata); rejects to quarantine/",
 		curateRole, curateAsset, map[string]string{
-			"raw_path":            s3uri(props.RawBucket, RawTelemetryPrefix),
-			"devices_path":        s3uri(props.RawBucket, DevicesPrefix),
-			"curated_path":        s3uri(props.CuratedBucket, CuratedTelemetryPrefix),
-			"quarantine_path":     s3uri(props.CuratedBucket, QuarantinePrefix),
+			"raw_path":            s3uri(props.RawBucket, layout.RawTelemetryPrefix),
+			"devices_path":        s3uri(props.RawBucket, layout.DevicesPrefix),
+			"curated_path":        s3uri(props.CuratedBucket, layout.CuratedTelemetryPrefix),
+			"quarantine_path":     s3uri(props.CuratedBucket, layout.QuarantinePrefix),
 			"database":            dbName,
-			"curated_table":       CuratedTelemetryTableName,
+			"curated_table":       layout.CuratedTelemetryTable,
 			"job-bookmark-option": "job-bookmark-enable", // each run reads only raw files it has not seen
 		})
-	e.FeaturesJobName = name + "-features"
+	e.FeaturesJobName = d.Job("features")
 	e.Features = job("FeaturesJob", "features", "Curated telemetry -> XGBoost training and validation CSV (label first, no header) and manifest.json",
 		featuresRole, featuresAsset, map[string]string{
-			"curated_path": s3uri(props.CuratedBucket, CuratedTelemetryPrefix),
-			"output_path":  s3uri(props.AnalyticsBucket, TrainingPrefix),
+			"curated_path": s3uri(props.CuratedBucket, layout.CuratedTelemetryPrefix),
+			"output_path":  s3uri(props.AnalyticsBucket, layout.TrainingPrefix),
 			// The label looks ahead and the fitted statistics need all history: every run reads everything.
 			"job-bookmark-option": "job-bookmark-disable",
 		})
@@ -293,7 +282,7 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 	// Orchestration: crawler -> curate -> features, each step only after the
 	// previous one succeeded; started on a schedule or on demand.
 	e.Workflow = awsglue.NewWorkflow(stack, jsii.String("EtlWorkflow"), &awsglue.WorkflowProps{
-		WorkflowName:      jsii.String(name + "-etl"),
+		WorkflowName:      jsii.String(d.EtlWorkflow()),
 		Description:       jsii.String("landing crawler -> curate -> features"),
 		MaxConcurrentRuns: jsii.Number(1),
 	})
@@ -331,20 +320,20 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 
 	// Data quality on the curated table: what curate promises downstream.
 	e.DataQuality = awsglue.NewDataQualityRuleset(stack, jsii.String("CuratedQuality"), &awsglue.DataQualityRulesetProps{
-		RulesetName: jsii.String(name + "-" + CuratedTelemetryTableName),
+		RulesetName: jsii.String(d.QualityRuleset()),
 		Description: jsii.String("Completeness, ranges and key uniqueness of curated telemetry"),
-		TargetTable: awsglue.DataQualityTargetTable_FromTableName(c.Database, jsii.String(CuratedTelemetryTableName)),
+		TargetTable: awsglue.DataQualityTargetTable_FromTableName(c.Database, jsii.String(layout.CuratedTelemetryTable)),
 		Dqdl:        awsglue.Dqdl_FromString(jsii.String(curatedDqdl())),
 	})
 	e.DataQuality.Node().AddDependency(c.CuratedTelemetry)
 	e.DataQuality.ApplyRemovalPolicy(awscdk.RemovalPolicy_DESTROY) // a definition with a fixed name, not data
 	// Evaluation runs assume this role: read the curated table and publish results.
-	dqRole := glueRole(stack, "DataQualityRole", "Assumed by Glue Data Quality evaluation runs of "+name+"-"+CuratedTelemetryTableName, append(sparkPaths("Curated", props.CuratedBucket, false, CuratedTelemetryPrefix), []awsiam.PolicyStatement{
+	dqRole := glueRole(stack, "DataQualityRole", "Assumed by Glue Data Quality evaluation runs of "+name+"-"+layout.CuratedTelemetryTable, append(sparkPaths("Curated", props.CuratedBucket, false, layout.CuratedTelemetryPrefix), []awsiam.PolicyStatement{
 		stmt("ReadCuratedTable", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"},
-			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(CuratedTelemetryTableName)),
+			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(layout.CuratedTelemetryTable)),
 		stmt("UseRuleset", []string{"glue:GetDataQualityRuleset", "glue:PublishDataQuality"},
-			jsii.String("arn:"+partition+":glue:"+region+":"+account+":dataQualityRuleset/"+name+"-"+CuratedTelemetryTableName)),
-		stmt("ReadCurated", []string{"s3:GetObject"}, objects(props.CuratedBucket, CuratedTelemetryPrefix)),
+			jsii.String("arn:"+partition+":glue:"+region+":"+account+":dataQualityRuleset/"+d.QualityRuleset())),
+		stmt("ReadCurated", []string{"s3:GetObject"}, objects(props.CuratedBucket, layout.CuratedTelemetryPrefix)),
 		useKey,
 		stmt("WriteGlueLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogs("/aws-glue/*")...),
 		stmtWhen("PublishMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "Glue Data Quality"}}, jsii.String("*")),
@@ -354,7 +343,7 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 
 	for id, v := range map[string]*string{
 		"LandingCrawlerName": e.Crawler.Ref(), "CurateJobName": e.Curate.JobName(), "FeaturesJobName": e.Features.JobName(),
-		"EtlWorkflowName": jsii.String(name + "-etl"), "DataQualityRoleArn": dqRole.RoleArn(),
+		"EtlWorkflowName": jsii.String(d.EtlWorkflow()), "DataQualityRoleArn": dqRole.RoleArn(),
 	} {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v})
 	}

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 func glueJobs(t *testing.T, ctx map[string]any) map[string]map[string]any {
@@ -132,9 +134,9 @@ print(json.dumps({
 			parts = append(parts, c.(map[string]any)["Name"].(string))
 		}
 		switch input["Name"] {
-		case CuratedTelemetryTableName:
+		case layout.CuratedTelemetryTable:
 			got["curated"], got["curated_partitions"] = cols, parts
-		case TrainingFeaturesTableName:
+		case layout.TrainingFeaturesTable:
 			got["training"] = cols
 		}
 	}
@@ -177,7 +179,7 @@ func TestCrawlerOnlyReadsLanding(t *testing.T) {
 	for _, c := range crawlers {
 		p := c["Properties"].(map[string]any)
 		b, _ := json.Marshal(p["Targets"])
-		if strings.Contains(string(b), RawTelemetryPrefix) || !strings.Contains(string(b), DevicesPrefix) || !strings.Contains(string(b), MaintenancePrefix) {
+		if strings.Contains(string(b), layout.RawTelemetryPrefix) || !strings.Contains(string(b), layout.DevicesPrefix) || !strings.Contains(string(b), layout.MaintenancePrefix) {
 			t.Errorf("crawler targets %s", b)
 		}
 		for _, want := range []string{"**/_SUCCESS", "**/*.crc", "errors/**"} {
@@ -185,7 +187,7 @@ func TestCrawlerOnlyReadsLanding(t *testing.T) {
 				t.Errorf("no exclusion %s in %s", want, b)
 			}
 		}
-		if p["TablePrefix"] != LandingTablePrefix || p["CrawlerSecurityConfiguration"] != "datalake-sandbox" {
+		if p["TablePrefix"] != layout.LandingTablePrefix || p["CrawlerSecurityConfiguration"] != "datalake-sandbox" {
 			t.Errorf("prefix %v, security configuration %v", p["TablePrefix"], p["CrawlerSecurityConfiguration"])
 		}
 		if rp := p["RecrawlPolicy"].(map[string]any); rp["RecrawlBehavior"] != "CRAWL_NEW_FOLDERS_ONLY" {

@@ -22,15 +22,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/refdatalake/datalake/internal/sagemakerimage"
+	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/statemachines"
-)
-
-// Prefixes of the analytics bucket the ML workflows use.
-const (
-	ModelsPrefix         = "models/"
-	BatchTransformPrefix = "batch-transform/"
-	// ModelFamily is the registry's partition key for the telemetry failure model.
-	ModelFamily = "telemetry-failure-xgboost"
 )
 
 // MlProps is what the ML stack needs from the others.
@@ -99,9 +92,9 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 
 	regionOnly := map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": region}}
 	sageMakerStatements := []awsiam.PolicyStatement{
-		list("ListMlPrefixes", TrainingPrefix, ModelsPrefix, BatchTransformPrefix),
-		stmt("ReadTrainingSetsAndModels", []string{"s3:GetObject"}, objects(TrainingPrefix), objects(ModelsPrefix)),
-		stmt("WriteModelsAndPredictions", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, objects(ModelsPrefix), objects(BatchTransformPrefix)),
+		list("ListMlPrefixes", layout.TrainingPrefix, layout.ModelsPrefix, layout.BatchTransformPrefix),
+		stmt("ReadTrainingSetsAndModels", []string{"s3:GetObject"}, objects(layout.TrainingPrefix), objects(layout.ModelsPrefix)),
+		stmt("WriteModelsAndPredictions", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, objects(layout.ModelsPrefix), objects(layout.BatchTransformPrefix)),
 		stmt("UseLakeKey", []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, props.LakeKey.KeyArn()),
 		// Volume encryption: SageMaker creates grants for the instances it launches.
 		stmtWhen("GrantLakeKeyToJobVolumes", []string{"kms:CreateGrant"}, map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}, props.LakeKey.KeyArn()),
@@ -167,9 +160,9 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		return nil, err
 	}
 	m.Evaluate.Policy.AddStatements(
-		list("ListPredictionsAndLabels", TrainingPrefix+"validation/", BatchTransformPrefix),
-		stmt("ReadPredictionsAndLabels", []string{"s3:GetObject"}, objects(TrainingPrefix+"validation/"), objects(BatchTransformPrefix)),
-		stmt("WriteMetrics", []string{"s3:PutObject"}, objects(BatchTransformPrefix)),
+		list("ListPredictionsAndLabels", layout.TrainingPrefix+"validation/", layout.BatchTransformPrefix),
+		stmt("ReadPredictionsAndLabels", []string{"s3:GetObject"}, objects(layout.TrainingPrefix+"validation/"), objects(layout.BatchTransformPrefix)),
+		stmt("WriteMetrics", []string{"s3:PutObject"}, objects(layout.BatchTransformPrefix)),
 		stmtWhen("UseLakeKeyViaS3", []string{"kms:Decrypt", "kms:GenerateDataKey"},
 			map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3." + region + ".amazonaws.com"}}, props.LakeKey.KeyArn()),
 	)
@@ -188,9 +181,9 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		"KmsKeyArn":             props.LakeKey.KeyArn(),
 		"SubnetIds":             awscdk.Fn_Join(jsii.String(","), &subnetIDs),
 		"SecurityGroupId":       m.SecurityGroup.SecurityGroupId(),
-		"TrainingDataUri":       jsii.String(s3uri(TrainingPrefix)),
-		"ModelOutputUri":        jsii.String(s3uri(ModelsPrefix)),
-		"TransformOutputUri":    jsii.String(s3uri(BatchTransformPrefix)),
+		"TrainingDataUri":       jsii.String(s3uri(layout.TrainingPrefix)),
+		"ModelOutputUri":        jsii.String(s3uri(layout.ModelsPrefix)),
+		"TransformOutputUri":    jsii.String(s3uri(layout.BatchTransformPrefix)),
 		"TrainingInstanceType":  jsii.String(cfg.TrainingInstanceType),
 		"TransformInstanceType": jsii.String(cfg.TransformInstanceType),
 		"TuningMaxJobs":         jsii.String(strconv.Itoa(cfg.TuningMaxJobs)),
@@ -199,7 +192,7 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		"FeaturesJobName":       jsii.String(props.FeaturesJobName),
 		"EvaluateFunctionArn":   m.Evaluate.Function.FunctionArn(),
 		"RegistryTableName":     m.Registry.TableName(),
-		"ModelFamily":           jsii.String(ModelFamily),
+		"ModelFamily":           jsii.String(layout.ModelFamily),
 		"TopicArn":              m.Topic.TopicArn(),
 		// Task resources name the partition, so the workflows also run in
 		// aws-cn and aws-us-gov, where arn:aws:states::: fails at run time.
@@ -293,7 +286,7 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 			return nil, err
 		}
 		sm := awsstepfunctions.NewStateMachine(stack, jsii.String(id), &awsstepfunctions.StateMachineProps{
-			StateMachineName:        jsii.String(prefix + "-" + name),
+			StateMachineName:        jsii.String(layout.Deployment{Project: cfg.Project, Profile: cfg.Profile}.StateMachine(name)),
 			DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(string(raw))),
 			DefinitionSubstitutions: &used,
 			Role:                    workflowRole,

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/statemachines"
 )
 
@@ -104,11 +105,11 @@ func TestSageMakerRoleReadsTrainingWritesModelsAndPredictions(t *testing.T) {
 		for _, a := range asSlice(s["Action"]) {
 			switch a.(string) {
 			case "s3:GetObject":
-				if strings.Contains(string(b), BatchTransformPrefix) || !strings.Contains(string(b), TrainingPrefix) {
+				if strings.Contains(string(b), layout.BatchTransformPrefix) || !strings.Contains(string(b), layout.TrainingPrefix) {
 					t.Errorf("reads %s", b)
 				}
 			case "s3:PutObject":
-				if strings.Contains(string(b), TrainingPrefix) || !strings.Contains(string(b), ModelsPrefix) || !strings.Contains(string(b), BatchTransformPrefix) {
+				if strings.Contains(string(b), layout.TrainingPrefix) || !strings.Contains(string(b), layout.ModelsPrefix) || !strings.Contains(string(b), layout.BatchTransformPrefix) {
 					t.Errorf("writes %s", b)
 				}
 			}

@@ -7,14 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-)
 
-// Key prefixes inside the buckets that lifecycle rules and later stacks share.
-const (
-	// RawErrorsPrefix holds records Firehose could not process or convert.
-	RawErrorsPrefix = "errors/"
-	// AthenaResultsPrefix holds Athena query results in the analytics bucket.
-	AthenaResultsPrefix = "athena-results/"
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // StorageProps configures the Storage stack.
@@ -115,12 +109,12 @@ func NewStorageStack(scope constructs.Construct, id string, props *StorageProps)
 				{StorageClass: awss3.StorageClass_GLACIER(), TransitionAfter: days(cfg.RawGlacierDays)},
 			},
 		},
-		{Id: jsii.String("expire-error-output"), Prefix: jsii.String(RawErrorsPrefix), Expiration: days(cfg.ErrorOutputExpiryDays)},
+		{Id: jsii.String("expire-error-output"), Prefix: jsii.String(layout.RawErrorsPrefix), Expiration: days(cfg.ErrorOutputExpiryDays)},
 	}
 	s.RawBucket = s.dataBucket("RawBucket", "raw/", cfg, removal, rawRules)
 	s.CuratedBucket = s.dataBucket("CuratedBucket", "curated/", cfg, removal, nil)
 	s.AnalyticsBucket = s.dataBucket("AnalyticsBucket", "analytics/", cfg, removal, []*awss3.LifecycleRule{
-		{Id: jsii.String("expire-athena-results"), Prefix: jsii.String(AthenaResultsPrefix), Expiration: days(cfg.AthenaResultsExpiryDays)},
+		{Id: jsii.String("expire-athena-results"), Prefix: jsii.String(layout.AthenaResultsPrefix), Expiration: days(cfg.AthenaResultsExpiryDays)},
 	})
 	for name, b := range map[string]awss3.Bucket{"RawBucketName": s.RawBucket, "CuratedBucketName": s.CuratedBucket, "AnalyticsBucketName": s.AnalyticsBucket} {
 		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: b.BucketName()})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -19,24 +18,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/refdatalake/datalake/internal/schema"
+	"github.com/refdatalake/datalake/lake/layout"
 )
-
-// TelemetryDataPrefix is Firehose's output prefix: Hive-style partitions whose
-// values the transform Lambda takes from each record's event time.
-var TelemetryDataPrefix = RawTelemetryPrefix + func() string {
-	parts := make([]string, len(schema.PartitionKeys))
-	for i, k := range schema.PartitionKeys {
-		parts[i] = k + "=!{partitionKeyFromLambda:" + k + "}"
-	}
-	return strings.Join(parts, "/") + "/"
-}()
-
-// TelemetryErrorPrefix receives every record the transform or the Parquet
-// conversion rejected, under the failure type Firehose names
-// (processing-failed, format-conversion-failed, ...). Partition keys from the
-// Lambda are not available for failed records, so these go by arrival time.
-const TelemetryErrorPrefix = RawErrorsPrefix + "telemetry/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
 
 // TransformBatchMB is how much data Firehose hands the transform per call.
 const TransformBatchMB = "0.5"
@@ -112,8 +95,8 @@ func NewStreamingStack(scope constructs.Construct, id string, props *StreamingPr
 
 	dest := awskinesisfirehose.NewS3Bucket(props.RawBucket, &awskinesisfirehose.S3BucketProps{
 		Role:              role,
-		DataOutputPrefix:  jsii.String(TelemetryDataPrefix),
-		ErrorOutputPrefix: jsii.String(TelemetryErrorPrefix),
+		DataOutputPrefix:  jsii.String(layout.TelemetryDataPrefix),
+		ErrorOutputPrefix: jsii.String(layout.TelemetryErrorPrefix),
 		EncryptionKey:     props.LakeKey,
 		BufferingInterval: awscdk.Duration_Seconds(jsii.Number(float64(cfg.FirehoseBufferSeconds))),
 		BufferingSize:     awscdk.Size_Mebibytes(jsii.Number(float64(cfg.FirehoseBufferMB))),
@@ -206,12 +189,12 @@ func (s *StreamingStack) firehoseRole(props *StreamingProps, logs awslogs.LogGro
 			props.LakeKey.KeyArn()),
 		stmt("ListRawBucket", []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}, bucket),
 		stmt("WriteTelemetryAndErrors", []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"},
-			jsii.String(*bucket+"/"+RawTelemetryPrefix+"*"), jsii.String(*bucket+"/"+RawErrorsPrefix+"*")),
+			jsii.String(*bucket+"/"+layout.RawTelemetryPrefix+"*"), jsii.String(*bucket+"/"+layout.RawErrorsPrefix+"*")),
 		stmt("InvokeTransform", []string{"lambda:InvokeFunction", "lambda:GetFunctionConfiguration"}, s.Transform.Function.FunctionArn()),
 		stmt("ReadTableSchema", []string{"glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"},
 			jsii.String("arn:"+partition+":glue:"+region+":"+account+":catalog"),
 			props.Database.DatabaseArn(),
-			jsii.String("arn:"+partition+":glue:"+region+":"+account+":table/"+*props.Database.DatabaseName()+"/"+RawTelemetryTableName)),
+			jsii.String("arn:"+partition+":glue:"+region+":"+account+":table/"+*props.Database.DatabaseName()+"/"+layout.RawTelemetryTable)),
 		stmt("WriteDeliveryLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, logs.LogGroupArn()),
 	}
 	policy := awsiam.NewManagedPolicy(s.Stack, jsii.String("DeliveryPolicy"), &awsiam.ManagedPolicyProps{

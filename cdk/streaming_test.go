@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
 	"github.com/refdatalake/datalake/internal/schema"
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 func importOf(pattern string) assertions.Matcher {
@@ -115,7 +116,7 @@ func TestRawTelemetryTableFollowsTheSchema(t *testing.T) {
 	found := 0
 	for _, table := range resourcesOfType(tpl, "AWS::Glue::Table") {
 		input := table["Properties"].(map[string]any)["TableInput"].(map[string]any)
-		if input["Name"] != RawTelemetryTableName {
+		if input["Name"] != layout.RawTelemetryTable {
 			continue
 		}
 		found++
@@ -131,7 +132,7 @@ func TestRawTelemetryTableFollowsTheSchema(t *testing.T) {
 		}
 		parts := input["PartitionKeys"].([]any)
 		params := input["Parameters"].(map[string]any)
-		if params["projection.enabled"] != "true" || input["Name"] != RawTelemetryTableName {
+		if params["projection.enabled"] != "true" || input["Name"] != layout.RawTelemetryTable {
 			t.Errorf("projection not enabled or wrong name: %v", input["Name"])
 		}
 		for i, k := range schema.PartitionKeys {
@@ -152,7 +153,7 @@ func TestRawTelemetryTableFollowsTheSchema(t *testing.T) {
 		})}))
 	})
 	if found != 1 {
-		t.Fatalf("%d tables named %s", found, RawTelemetryTableName)
+		t.Fatalf("%d tables named %s", found, layout.RawTelemetryTable)
 	}
 }
 

@@ -16,11 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // Prefix is where landing files go in the raw bucket: the crawler reads
 // landing/devices/ and landing/maintenance/ (cdk/etl.go).
-const Prefix = "landing/"
+const Prefix = layout.LandingPrefix
 
 // PutObjectAPI is the part of the S3 client an upload uses.
 type PutObjectAPI interface {

@@ -12,17 +12,19 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // The Glue tables the queries read.
 const (
 	// RawTelemetry is the stream's table: Parquet under raw/telemetry/,
 	// partitioned by year, month, day and hour of the event time.
-	RawTelemetry = "raw_telemetry"
+	RawTelemetry = layout.RawTelemetryTable
 	// TrainingFeatures is the features job's output: headerless CSV under
 	// training/telemetry/ in the analytics bucket, partitioned by split
 	// (train, validation).
-	TrainingFeatures = "training_features"
+	TrainingFeatures = layout.TrainingFeaturesTable
 )
 
 // Tables lists every table a query may read.

@@ -18,11 +18,12 @@ import (
 
 	"github.com/refdatalake/datalake/internal/schema"
 	"github.com/refdatalake/datalake/internal/telemetrygen"
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // telemetryPrefix is where Firehose writes converted telemetry in the raw
-// bucket (cdk/streaming.go), partitioned by event time.
-const telemetryPrefix = "telemetry/"
+// bucket, partitioned by event time.
+const telemetryPrefix = layout.RawTelemetryPrefix
 
 // maxPutRecords is the PutRecords limit on records per call: the smoke test
 // sends its readings in one call.

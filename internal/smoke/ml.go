@@ -11,12 +11,14 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // ModelFamily is the registry's partition key for the telemetry failure
-// model (cdk/ml.go ModelFamily): the newest item of the family is the
+// model: the newest item of the family is the
 // newest registered model.
-const ModelFamily = "telemetry-failure-xgboost"
+const ModelFamily = layout.ModelFamily
 
 // errorBelowThreshold is the error of train-and-transform's ModelRejected
 // state: the quality gate turned the model down.

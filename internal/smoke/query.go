@@ -3,7 +3,6 @@ package smoke
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,16 +10,18 @@ import (
 	atypes "github.com/aws/aws-sdk-go-v2/service/athena/types"
 
 	"github.com/refdatalake/datalake/internal/queries"
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
-// Workgroup is the Athena workgroup for people (cdk/analytics.go), where
-// the Analytics stack publishes the named queries.
-func Workgroup(project, profile string) string { return project + "-" + profile + "-analysts" }
+// Workgroup is the Athena workgroup for people, where the Analytics stack
+// publishes the named queries.
+func Workgroup(project, profile string) string {
+	return layout.Deployment{Project: project, Profile: profile}.Workgroup(layout.WorkgroupAnalysts)
+}
 
-// GlueDatabase is the lake's Glue database, <project>_<profile> with the
-// project's hyphens as underscores (cdk/catalog.go): Glue names allow none.
+// GlueDatabase is the lake's Glue database.
 func GlueDatabase(project, profile string) string {
-	return strings.ReplaceAll(project, "-", "_") + "_" + profile
+	return layout.Deployment{Project: project, Profile: profile}.Database()
 }
 
 // namedQuery is a query to run and where it came from.

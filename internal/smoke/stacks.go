@@ -12,16 +12,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // The stacks of the app (cdk/app.go), by the last part of their names.
 const (
-	stackStorage   = "storage"
-	stackNetwork   = "network"
-	stackCatalog   = "catalog"
-	stackStreaming = "streaming"
-	stackAnalytics = "analytics"
-	stackML        = "ml"
+	stackStorage   = layout.StackStorage
+	stackNetwork   = layout.StackNetwork
+	stackCatalog   = layout.StackCatalog
+	stackStreaming = layout.StackStreaming
+	stackAnalytics = layout.StackAnalytics
+	stackML        = layout.StackML
 )
 
 // stackNeeds lists the stacks whose outputs or resources each step reads.
@@ -34,9 +36,9 @@ var stackNeeds = map[Step][]string{
 	StepML:      {stackML, stackNetwork},
 }
 
-// StackName is the deployed name of one of the app's stacks (cdk/app.go).
+// StackName is the deployed name of one of the app's stacks.
 func StackName(project, profile, stack string) string {
-	return project + "-" + profile + "-" + stack
+	return layout.Deployment{Project: project, Profile: profile}.StackName(stack)
 }
 
 // Stacks are the deployed stacks a run reads, with their outputs.

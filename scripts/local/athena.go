@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
+
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // QueryResult is an Athena result set: the header row, then data rows.
@@ -26,7 +28,7 @@ func Query(ctx context.Context, t Target, analyticsBucket, sql string, timeout t
 	start, err := client.StartQueryExecution(ctx, &athena.StartQueryExecutionInput{
 		QueryString:           aws.String(sql),
 		QueryExecutionContext: &types.QueryExecutionContext{Database: aws.String(glueDatabase)},
-		ResultConfiguration:   &types.ResultConfiguration{OutputLocation: aws.String("s3://" + analyticsBucket + "/athena-results/")},
+		ResultConfiguration:   &types.ResultConfiguration{OutputLocation: aws.String("s3://" + analyticsBucket + "/" + layout.AthenaResultsPrefix)},
 	})
 	if err != nil {
 		return QueryResult{}, fmt.Errorf("athena: start %q: %w", sql, err)

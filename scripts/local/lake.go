@@ -14,12 +14,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
-// Prefixes Firehose writes to in the raw bucket (cdk/streaming.go).
+// Prefixes Firehose writes to in the raw bucket.
 const (
-	telemetryPrefix = "telemetry/"
-	errorsPrefix    = "errors/telemetry/"
+	telemetryPrefix = layout.RawTelemetryPrefix
+	errorsPrefix    = layout.TelemetryErrorsPrefix
 )
 
 // Partition is the Hive partition of an object under telemetry/.

@@ -10,19 +10,27 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
-// Names the local profile gives its resources (cdk/app.go, cdk/catalog.go).
-// They are fixed by the profile, so the harness need not parse templates.
+// localLake is the deployment the harness deploys: the default project in
+// the local profile. Its names are fixed, so the harness need not parse templates.
+var localLake = layout.Deployment{Project: "datalake", Profile: "local"}
+
+// Names the local profile gives its resources (lake/layout).
+var (
+	stackStorage   = localLake.StackName(layout.StackStorage)
+	stackNetwork   = localLake.StackName(layout.StackNetwork)
+	stackCatalog   = localLake.StackName(layout.StackCatalog)
+	stackStreaming = localLake.StackName(layout.StackStreaming)
+	stackAnalytics = localLake.StackName(layout.StackAnalytics)
+	stackML        = localLake.StackName(layout.StackML)
+	glueDatabase   = localLake.Database()
+)
+
 const (
-	stackStorage   = "datalake-local-storage"
-	stackNetwork   = "datalake-local-network"
-	stackCatalog   = "datalake-local-catalog"
-	stackStreaming = "datalake-local-streaming"
-	stackAnalytics = "datalake-local-analytics"
-	stackML        = "datalake-local-ml"
-	glueDatabase   = "datalake_local"
-	rawTable       = "raw_telemetry"
+	rawTable = layout.RawTelemetryTable
 	// account is the account id LocalStack-compatible emulators report for
 	// the test credentials; bootstrap names it so it does not synthesize the
 	// app just to learn it.

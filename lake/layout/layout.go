@@ -1,0 +1,135 @@
+// Package layout names where the lake keeps things: key prefixes inside the
+// buckets, the Glue database and tables, and the names of stacks, jobs,
+// workgroups and workflows a deployment creates. It is plain Go (no CDK), so
+// the CDK packages, the scripts, the emulator harness and the tests read the
+// same names instead of restating them. Names that depend on the telemetry
+// schema are derived from internal/schema.
+package layout
+
+import (
+	"strings"
+
+	"github.com/refdatalake/datalake/internal/schema"
+)
+
+// Raw bucket.
+const (
+	// RawTelemetryPrefix is where Firehose writes converted telemetry.
+	RawTelemetryPrefix = "telemetry/"
+	// RawErrorsPrefix holds records Firehose could not process or convert.
+	RawErrorsPrefix = "errors/"
+	// TelemetryErrorsPrefix holds the telemetry stream's failed records, by failure type.
+	TelemetryErrorsPrefix = RawErrorsPrefix + "telemetry/"
+	// LandingPrefix receives batch uploads, one folder per dataset; the crawler reads nothing else.
+	LandingPrefix = "landing/"
+	// DevicesPrefix holds device metadata CSV.
+	DevicesPrefix = LandingPrefix + "devices/"
+	// MaintenancePrefix holds maintenance events, JSON lines.
+	MaintenancePrefix = LandingPrefix + "maintenance/"
+)
+
+// Curated bucket.
+const (
+	// CuratedTelemetryPrefix holds the curate job's Parquet, partitioned by event day.
+	CuratedTelemetryPrefix = "telemetry/"
+	// QuarantinePrefix holds the rows curate rejected, with a reason column.
+	QuarantinePrefix = "quarantine/telemetry/"
+)
+
+// Analytics bucket.
+const (
+	// TrainingPrefix holds the features job's train/ and validation/ CSV and manifest.json.
+	TrainingPrefix = "training/telemetry/"
+	// ModelsPrefix holds SageMaker model artifacts.
+	ModelsPrefix = "models/"
+	// BatchTransformPrefix holds batch transform predictions and metrics.json.
+	BatchTransformPrefix = "batch-transform/"
+	// AthenaResultsPrefix holds Athena query results, one folder per workgroup.
+	AthenaResultsPrefix = "athena-results/"
+)
+
+// Glue tables.
+const (
+	// RawTelemetryTable is the stream's table: Firehose converts with its schema, Athena reads it.
+	RawTelemetryTable = "raw_telemetry"
+	// CuratedTelemetryTable is the curate job's output.
+	CuratedTelemetryTable = "curated_telemetry"
+	// TrainingFeaturesTable is the features job's output, partitioned by split.
+	TrainingFeaturesTable = "training_features"
+	// LandingTablePrefix starts the names of the tables the crawler creates.
+	LandingTablePrefix = "landing_"
+)
+
+// ModelFamily is the model registry's partition key for the telemetry failure model.
+const ModelFamily = "telemetry-failure-xgboost"
+
+// TelemetryDataPrefix is Firehose's output prefix: Hive-style partitions
+// whose values the transform Lambda takes from each record's event time.
+var TelemetryDataPrefix = RawTelemetryPrefix + func() string {
+	parts := make([]string, len(schema.PartitionKeys))
+	for i, k := range schema.PartitionKeys {
+		parts[i] = k + "=!{partitionKeyFromLambda:" + k + "}"
+	}
+	return strings.Join(parts, "/") + "/"
+}()
+
+// TelemetryErrorPrefix receives every record the transform or the Parquet
+// conversion rejected, under the failure type Firehose names
+// (processing-failed, format-conversion-failed, activePartitionExceeded, ...).
+// Partition keys from the Lambda are not available for failed records, so
+// these go by arrival time.
+const TelemetryErrorPrefix = TelemetryErrorsPrefix + "!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
+
+// The app's stacks, by the short name that ends each stack name.
+const (
+	StackStorage   = "storage"
+	StackNetwork   = "network"
+	StackCatalog   = "catalog"
+	StackStreaming = "streaming"
+	StackAnalytics = "analytics"
+	StackML        = "ml"
+)
+
+// Stacks lists the short names in deploy order.
+var Stacks = []string{StackStorage, StackNetwork, StackCatalog, StackStreaming, StackAnalytics, StackML}
+
+// Athena workgroups: people and pipelines apart, so their costs, limits and
+// query history stay apart.
+const (
+	WorkgroupAnalysts = "analysts"
+	WorkgroupML       = "ml"
+)
+
+// Workgroups lists the workgroups every deployment has.
+var Workgroups = []string{WorkgroupAnalysts, WorkgroupML}
+
+// Deployment names the resources of one deployment: a project and a profile.
+type Deployment struct {
+	Project, Profile string
+}
+
+// Prefix is "<project>-<profile>", the start of every name the deployment gives.
+func (d Deployment) Prefix() string { return d.Project + "-" + d.Profile }
+
+// StackName is the CloudFormation name of one of the stacks (a Stack* short name).
+func (d Deployment) StackName(stack string) string { return d.Prefix() + "-" + stack }
+
+// Database is the Glue database, "<project>_<profile>": Glue names allow no hyphens.
+func (d Deployment) Database() string {
+	return strings.ReplaceAll(d.Project, "-", "_") + "_" + d.Profile
+}
+
+// Workgroup is the Athena workgroup name of one of Workgroups.
+func (d Deployment) Workgroup(name string) string { return d.Prefix() + "-" + name }
+
+// Job is the name of a Glue job ("curate", "features").
+func (d Deployment) Job(name string) string { return d.Prefix() + "-" + name }
+
+// EtlWorkflow is the Glue workflow crawler -> curate -> features.
+func (d Deployment) EtlWorkflow() string { return d.Prefix() + "-etl" }
+
+// StateMachine is the name of an ML state machine ("train-and-transform", "tune").
+func (d Deployment) StateMachine(name string) string { return d.Prefix() + "-" + name }
+
+// QualityRuleset is the Glue Data Quality ruleset on the curated table.
+func (d Deployment) QualityRuleset() string { return d.Prefix() + "-" + CuratedTelemetryTable }
