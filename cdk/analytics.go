@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/refdatalake/datalake/internal/queries"
+	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
@@ -80,7 +81,7 @@ func NewAnalyticsStack(scope constructs.Construct, id string, props *AnalyticsPr
 		named = append(named, nq)
 	}
 	// Emulators reject AWS::Athena::NamedQuery; the end-to-end test runs the same SQL directly instead.
-	skipOnEmulator(cfg, stack, "NamedQueriesEnabled", "Create the named queries (emulators reject AWS::Athena::NamedQuery)", named...)
+	baseline.SkipOnEmulator(cfg.Emulator, stack, "NamedQueriesEnabled", "Create the named queries (emulators reject AWS::Athena::NamedQuery)", named...)
 	return a, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
@@ -95,6 +96,6 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 	tags.Add(jsii.String("project"), &cfg.Project, nil)
 	tags.Add(jsii.String("profile"), &cfg.Profile, nil)
 	tags.Add(jsii.String("owner"), &cfg.Owner, nil)
-	applyCompliance(app)
+	baseline.ApplyCompliance(app)
 	return lake, nil
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/refdatalake/datalake/lake/baseline"
 )
 
 // Every profile synthesizes with zero unsuppressed errors or warnings from the
@@ -63,7 +65,7 @@ func TestCanaryEachPackReportsABareBucket(t *testing.T) {
 	app, outdir := newThrowawayApp(t)
 	stack := awscdk.NewStack(app, jsii.String("Canary"), nil)
 	awss3.NewCfnBucket(stack, jsii.String("BareBucket"), &awss3.CfnBucketProps{})
-	applyCompliance(app)
+	baseline.ApplyCompliance(app)
 	r := &synthResult{templates: map[string]map[string]any{}}
 	synthApp(t, app, outdir, r)
 	all := strings.Join(r.findings, "\n")

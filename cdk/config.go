@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/refdatalake/datalake/internal/sagemakerimage"
+	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/statemachines"
 )
 
@@ -270,9 +271,6 @@ var settings = []setting{
 	stringSetting("lambdaArch", "architecture Go Lambdas are built for", []string{"arm64", "amd64"}, func(c *Config) *string { return &c.LambdaArch }),
 }
 
-// logRetentionDays are the only retention periods CloudWatch Logs accepts.
-var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-
 // LoadConfig builds the Config for the profile named by the "profile" context
 // key (default sandbox), applies every override found by lookup and validates
 // the result. lookup returns nil for an unset key. Errors are one line that
@@ -321,8 +319,8 @@ func (c Config) Validate() error {
 		key  string
 		days int
 	}{{"flowLogRetentionDays", c.FlowLogRetentionDays}, {"logRetentionDays", c.LogRetentionDays}} {
-		if !containsInt(logRetentionDays, r.days) {
-			return fmt.Errorf("%s (%d) is not a CloudWatch Logs retention: use one of %s", r.key, r.days, joinInts(logRetentionDays))
+		if !containsInt(baseline.LogRetentionDays, r.days) {
+			return fmt.Errorf("%s (%d) is not a CloudWatch Logs retention: use one of %s", r.key, r.days, joinInts(baseline.LogRetentionDays))
 		}
 	}
 	if !validProject(c.Project) {

@@ -116,14 +116,6 @@ func TestBadInputFailsWithOneClearLine(t *testing.T) {
 	}
 }
 
-func TestEveryRetentionValueMaps(t *testing.T) {
-	for _, d := range logRetentionDays {
-		if retention(d) == "" {
-			t.Errorf("%d days maps to nothing", d)
-		}
-	}
-}
-
 // The README's settings table is generated from the code; this keeps them equal.
 func TestReadmeListsEverySetting(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))

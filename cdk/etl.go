@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/refdatalake/datalake/internal/schema"
+	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
@@ -55,7 +56,7 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 	// A definition, not data: it goes with the stack, so its fixed name is free
 	// again for the next deploy after a destroy.
 	secCfn.ApplyRemovalPolicy(awscdk.RemovalPolicy_DESTROY, nil)
-	skipOnEmulator(cfg, stack, "GlueSecurityConfigurationEnabled",
+	baseline.SkipOnEmulator(cfg.Emulator, stack, "GlueSecurityConfigurationEnabled",
 		"Emulators reject AWS::Glue::SecurityConfiguration; jobs and the crawler refer to it by name", secCfn)
 	// Jobs and the crawler name the configuration; on AWS they must wait for it.
 	secConfigRef := awsglue.SecurityConfiguration_FromSecurityConfigurationName(stack, jsii.String("SecurityConfigurationRef"), jsii.String(name))
@@ -81,7 +82,7 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 		for i, p := range prefixes {
 			like[i] = p + "*"
 		}
-		return stmtWhen(sid, []string{"s3:ListBucket"}, map[string]any{"StringLike": map[string]any{"s3:prefix": like}}, b.BucketArn())
+		return baseline.StatementWhen(sid, []string{"s3:ListBucket"}, map[string]any{"StringLike": map[string]any{"s3:prefix": like}}, b.BucketArn())
 	}
 	// sparkPaths are what Spark on Glue needs around the prefixes it reads
 	// (and, with write, writes) in one bucket, beyond the objects under them:
@@ -116,23 +117,23 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 			actions = []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
 		}
 		return []awsiam.PolicyStatement{
-			stmt("List"+sid, []string{"s3:ListBucket", "s3:GetBucketLocation"}, b.BucketArn()),
-			stmt("PathMarkers"+sid, actions, keys...),
+			baseline.Statement("List"+sid, []string{"s3:ListBucket", "s3:GetBucketLocation"}, b.BucketArn()),
+			baseline.Statement("PathMarkers"+sid, actions, keys...),
 		}
 	}
-	useKey := stmt("UseLakeKey", []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, props.LakeKey.KeyArn())
+	useKey := baseline.Statement("UseLakeKey", []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, props.LakeKey.KeyArn())
 
 	// Crawler: landing/ batch uploads only.
 	crawlerRole := glueRole(stack, "CrawlerRole", "Assumed by the Glue crawler of the raw bucket's landing/ prefix", []awsiam.PolicyStatement{
 		listUnder("ListLanding", props.RawBucket, layout.LandingPrefix),
-		stmt("ReadLanding", []string{"s3:GetObject"}, objects(props.RawBucket, layout.LandingPrefix)),
+		baseline.Statement("ReadLanding", []string{"s3:GetObject"}, objects(props.RawBucket, layout.LandingPrefix)),
 		useKey,
-		stmt("CatalogLandingTables", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable",
+		baseline.Statement("CatalogLandingTables", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable",
 			"glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition", "glue:BatchUpdatePartition"},
 			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(layout.LandingTablePrefix+"*")),
 		// Glue writes crawler logs to this fixed group; with the security
 		// configuration it associates the lake key with it first.
-		stmt("WriteCrawlerLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogs("/aws-glue/crawlers*")...),
+		baseline.Statement("WriteCrawlerLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogs("/aws-glue/crawlers*")...),
 	}, "Object and table wildcards are confined to the raw bucket's landing/ prefix and the landing_ tables, whose names the crawler derives from folders; log wildcards to Glue's own /aws-glue/crawlers groups.")
 	e.Crawler = awsglue.NewCfnCrawler(stack, jsii.String("LandingCrawler"), &awsglue.CfnCrawlerProps{
 		Name:         jsii.String(name + "-landing"),
@@ -179,7 +180,7 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 		for i, a := range assets {
 			arns[i] = a.Bucket().ArnForObjects(a.S3ObjectKey())
 		}
-		return stmt("ReadJobCode", []string{"s3:GetObject"}, arns...)
+		return baseline.Statement("ReadJobCode", []string{"s3:GetObject"}, arns...)
 	}
 
 	// Glue 5.0 writes every job's logs in real time to <prefix>/error and
@@ -196,10 +197,10 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 			// Driver and error output go to groups under /aws-glue/jobs/ that Glue
 			// names itself; with the security configuration it associates the
 			// lake key with them first.
-			stmt("WriteGlueJobLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogs("/aws-glue/jobs/*")...),
+			baseline.Statement("WriteGlueJobLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogs("/aws-glue/jobs/*")...),
 			// PutMetricData has no resource-level permissions in IAM: "*" is the only
 			// resource it accepts. The condition keeps it to Glue's namespace.
-			stmtWhen("PublishJobMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "Glue"}}, jsii.String("*")),
+			baseline.StatementWhen("PublishJobMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "Glue"}}, jsii.String("*")),
 		}
 	}
 	wildcardReason := "Object wildcards are confined to the job's input and output prefixes, whose keys Spark chooses at run time; log wildcards to Glue's own /aws-glue/jobs groups; PutMetricData accepts no resource but *, limited to the Glue namespace by a condition."
@@ -207,9 +208,9 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 	curateStatements := append(jobCommon(curateAsset), sparkPaths("Raw", props.RawBucket, false, layout.RawTelemetryPrefix, layout.DevicesPrefix)...)
 	curateStatements = append(curateStatements, sparkPaths("Curated", props.CuratedBucket, true, layout.CuratedTelemetryPrefix, layout.QuarantinePrefix)...)
 	curateRole := glueRole(stack, "CurateRole", "Assumed by the Glue job "+name+"-curate", append(curateStatements,
-		stmt("ReadRawInputs", []string{"s3:GetObject"}, objects(props.RawBucket, layout.RawTelemetryPrefix), objects(props.RawBucket, layout.DevicesPrefix)),
+		baseline.Statement("ReadRawInputs", []string{"s3:GetObject"}, objects(props.RawBucket, layout.RawTelemetryPrefix), objects(props.RawBucket, layout.DevicesPrefix)),
 		// Spark commits through _temporary/ folders under the output path: it reads, writes and deletes there.
-		stmt("WriteCuratedOutputs", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
+		baseline.Statement("WriteCuratedOutputs", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
 			objects(props.CuratedBucket, layout.CuratedTelemetryPrefix), objects(props.CuratedBucket, layout.QuarantinePrefix)),
 		// Glue jobs and Glue Data Quality read partitions from the catalog and
 		// never use Athena's partition projection
@@ -217,15 +218,15 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 		// so curate registers each partition it writes. Catalog actions are
 		// authorized on the catalog, the database and the table:
 		// https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html
-		stmt("RegisterCuratedPartitions", []string{"glue:GetTable", "glue:BatchCreatePartition"},
+		baseline.Statement("RegisterCuratedPartitions", []string{"glue:GetTable", "glue:BatchCreatePartition"},
 			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(layout.CuratedTelemetryTable)),
 	), wildcardReason)
 	featuresStatements := append(jobCommon(featuresAsset), sparkPaths("Curated", props.CuratedBucket, false, layout.CuratedTelemetryPrefix)...)
 	featuresStatements = append(featuresStatements, sparkPaths("Training", props.AnalyticsBucket, true, layout.TrainingPrefix)...)
 	featuresRole := glueRole(stack, "FeaturesRole", "Assumed by the Glue job "+name+"-features", append(featuresStatements,
-		stmt("ReadCurated", []string{"s3:GetObject"}, objects(props.CuratedBucket, layout.CuratedTelemetryPrefix)),
+		baseline.Statement("ReadCurated", []string{"s3:GetObject"}, objects(props.CuratedBucket, layout.CuratedTelemetryPrefix)),
 		// The features job replaces its output on every run (overwrite): it deletes the previous set.
-		stmt("WriteTrainingOutput", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
+		baseline.Statement("WriteTrainingOutput", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
 			objects(props.AnalyticsBucket, layout.TrainingPrefix)),
 	), wildcardReason)
 
@@ -315,7 +316,7 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 		StartOnCreation: jsii.Bool(true),
 	}))
 	// Triggers name the workflow, so they share its fate on an emulator.
-	skipOnEmulator(cfg, stack, "GlueWorkflowEnabled", "Emulators reject AWS::Glue::Workflow; its triggers go with it",
+	baseline.SkipOnEmulator(cfg.Emulator, stack, "GlueWorkflowEnabled", "Emulators reject AWS::Glue::Workflow; its triggers go with it",
 		e.Workflow.Node().DefaultChild().(awscdk.CfnResource), startTrigger, afterCrawl, afterCurate)
 
 	// Data quality on the curated table: what curate promises downstream.
@@ -329,16 +330,16 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 	e.DataQuality.ApplyRemovalPolicy(awscdk.RemovalPolicy_DESTROY) // a definition with a fixed name, not data
 	// Evaluation runs assume this role: read the curated table and publish results.
 	dqRole := glueRole(stack, "DataQualityRole", "Assumed by Glue Data Quality evaluation runs of "+name+"-"+layout.CuratedTelemetryTable, append(sparkPaths("Curated", props.CuratedBucket, false, layout.CuratedTelemetryPrefix), []awsiam.PolicyStatement{
-		stmt("ReadCuratedTable", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"},
+		baseline.Statement("ReadCuratedTable", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"},
 			jsii.String(catalogArn), c.Database.DatabaseArn(), tableArn(layout.CuratedTelemetryTable)),
-		stmt("UseRuleset", []string{"glue:GetDataQualityRuleset", "glue:PublishDataQuality"},
+		baseline.Statement("UseRuleset", []string{"glue:GetDataQualityRuleset", "glue:PublishDataQuality"},
 			jsii.String("arn:"+partition+":glue:"+region+":"+account+":dataQualityRuleset/"+d.QualityRuleset())),
-		stmt("ReadCurated", []string{"s3:GetObject"}, objects(props.CuratedBucket, layout.CuratedTelemetryPrefix)),
+		baseline.Statement("ReadCurated", []string{"s3:GetObject"}, objects(props.CuratedBucket, layout.CuratedTelemetryPrefix)),
 		useKey,
-		stmt("WriteGlueLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogs("/aws-glue/*")...),
-		stmtWhen("PublishMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "Glue Data Quality"}}, jsii.String("*")),
+		baseline.Statement("WriteGlueLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, glueLogs("/aws-glue/*")...),
+		baseline.StatementWhen("PublishMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "Glue Data Quality"}}, jsii.String("*")),
 	}...), "Object wildcards are confined to curated telemetry/, whose keys Spark chose; log wildcards to Glue's own /aws-glue groups; PutMetricData accepts no resource but *, limited to the Glue Data Quality namespace by a condition.")
-	skipOnEmulator(cfg, stack, "DataQualityEnabled", "Emulators reject AWS::Glue::DataQualityRuleset",
+	baseline.SkipOnEmulator(cfg.Emulator, stack, "DataQualityEnabled", "Emulators reject AWS::Glue::DataQualityRuleset",
 		e.DataQuality.Node().DefaultChild().(awscdk.CfnResource))
 
 	for id, v := range map[string]*string{
@@ -361,7 +362,7 @@ func landingTarget(b awss3.IBucket, prefix string) *awsglue.CfnCrawler_S3TargetP
 // glueRole is a role assumed by Glue with one hand-written policy: the L2
 // jobs would otherwise add broad grants of their own.
 func glueRole(stack awscdk.Stack, id, description string, statements []awsiam.PolicyStatement, wildcardReason string) awsiam.IRole {
-	role, _ := serviceRole(stack, serviceRoleProps{
+	role, _ := baseline.ServiceRole(stack, baseline.ServiceRoleProps{
 		RoleID: id, PolicyID: id + "Policy", Service: "glue.amazonaws.com",
 		Description: description, PolicyDescription: "Permissions of: " + description,
 		Statements: statements, WildcardReason: wildcardReason,

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/refdatalake/datalake/internal/lambdabuild"
+	"github.com/refdatalake/datalake/lake/baseline"
 )
 
 // GoFunctionProps configures a Go Lambda.
@@ -66,8 +67,8 @@ func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps)
 	f := &GoFunction{Construct: c}
 	f.LogGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
 		EncryptionKey: props.LakeKey,
-		Retention:     retention(cfg.LogRetentionDays),
-		RemovalPolicy: removalPolicy(cfg),
+		Retention:     baseline.Retention(cfg.LogRetentionDays),
+		RemovalPolicy: baseline.Removal(cfg.AllowDestroy),
 	})
 	f.Policy = awsiam.NewManagedPolicy(c, jsii.String("Policy"), &awsiam.ManagedPolicyProps{
 		Description: jsii.String("Permissions of the " + id + " function"),
@@ -113,16 +114,11 @@ func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps)
 	}
 	f.Function = awslambda.NewFunction(c, jsii.String("Function"), fnProps)
 
-	reasons := []nagReason{
-		{"NIST.800.53.R5-LambdaInsideVPC", props.OutsideVpcReason},
-		{"HIPAA.Security-LambdaInsideVPC", props.OutsideVpcReason},
-		{"NIST.800.53.R5-LambdaDLQ", props.NoDlqReason},
-		{"HIPAA.Security-LambdaDLQ", props.NoDlqReason},
-	}
+	reasons := append(baseline.NistHipaa("LambdaInsideVPC", props.OutsideVpcReason), baseline.NistHipaa("LambdaDLQ", props.NoDlqReason)...)
 	if props.ReservedConcurrency == 0 {
 		why := "No reserved concurrency by default: a new account has 10 concurrent executions in total and cannot reserve any. Set it per profile (e.g. -c transformReservedConcurrency=N) where the account allows."
-		reasons = append(reasons, nagReason{"NIST.800.53.R5-LambdaConcurrency", why}, nagReason{"HIPAA.Security-LambdaConcurrency", why})
+		reasons = append(reasons, baseline.NistHipaa("LambdaConcurrency", why)...)
 	}
-	suppress(f.Function, reasons)
+	baseline.Suppress(f.Function, reasons...)
 	return f, nil
 }

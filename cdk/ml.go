@@ -22,6 +22,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/refdatalake/datalake/internal/sagemakerimage"
+	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/statemachines"
 )
@@ -65,7 +66,7 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		for i, p := range prefixes {
 			like[i] = p + "*"
 		}
-		return stmtWhen(sid, []string{"s3:ListBucket"}, map[string]any{"StringLike": map[string]any{"s3:prefix": like}}, bucket.BucketArn())
+		return baseline.StatementWhen(sid, []string{"s3:ListBucket"}, map[string]any{"StringLike": map[string]any{"s3:prefix": like}}, bucket.BucketArn())
 	}
 
 	// The training and transform containers run with network isolation in
@@ -93,27 +94,27 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 	regionOnly := map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": region}}
 	sageMakerStatements := []awsiam.PolicyStatement{
 		list("ListMlPrefixes", layout.TrainingPrefix, layout.ModelsPrefix, layout.BatchTransformPrefix),
-		stmt("ReadTrainingSetsAndModels", []string{"s3:GetObject"}, objects(layout.TrainingPrefix), objects(layout.ModelsPrefix)),
-		stmt("WriteModelsAndPredictions", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, objects(layout.ModelsPrefix), objects(layout.BatchTransformPrefix)),
-		stmt("UseLakeKey", []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, props.LakeKey.KeyArn()),
+		baseline.Statement("ReadTrainingSetsAndModels", []string{"s3:GetObject"}, objects(layout.TrainingPrefix), objects(layout.ModelsPrefix)),
+		baseline.Statement("WriteModelsAndPredictions", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, objects(layout.ModelsPrefix), objects(layout.BatchTransformPrefix)),
+		baseline.Statement("UseLakeKey", []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, props.LakeKey.KeyArn()),
 		// Volume encryption: SageMaker creates grants for the instances it launches.
-		stmtWhen("GrantLakeKeyToJobVolumes", []string{"kms:CreateGrant"}, map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}, props.LakeKey.KeyArn()),
-		stmt("AttachToIsolatedSubnets", []string{"ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"},
+		baseline.StatementWhen("GrantLakeKeyToJobVolumes", []string{"kms:CreateGrant"}, map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}, props.LakeKey.KeyArn()),
+		baseline.Statement("AttachToIsolatedSubnets", []string{"ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"},
 			append(subnetArns, jsii.String("arn:"+partition+":ec2:"+region+":"+account+":security-group/"+*m.SecurityGroup.SecurityGroupId()),
 				jsii.String("arn:"+partition+":ec2:"+region+":"+account+":network-interface/*"))...),
 		// EC2 Describe calls have no resource-level permissions: "*" is all IAM accepts; the condition keeps them in the region.
-		stmtWhen("DescribeNetwork", []string{"ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"},
+		baseline.StatementWhen("DescribeNetwork", []string{"ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"},
 			regionOnly, jsii.String("*")),
-		stmt("WriteJobLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+		baseline.Statement("WriteJobLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
 			jsii.String("arn:"+partition+":logs:"+region+":"+account+":log-group:/aws/sagemaker/*")),
 		// PutMetricData has no resource-level permissions; the condition limits it to SageMaker's namespaces.
-		stmtWhen("PublishJobMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringLike": map[string]any{"cloudwatch:namespace": []string{"/aws/sagemaker/*", "aws/sagemaker/*"}}}, jsii.String("*")),
+		baseline.StatementWhen("PublishJobMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringLike": map[string]any{"cloudwatch:namespace": []string{"/aws/sagemaker/*", "aws/sagemaker/*"}}}, jsii.String("*")),
 		// The built-in algorithm images live in AWS-owned registries (one account per region).
-		stmt("PullXGBoostImage", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
+		baseline.Statement("PullXGBoostImage", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
 			jsii.String("arn:"+partition+":ecr:"+region+":*:repository/sagemaker-xgboost")),
-		stmtWhen("AuthenticateToEcr", []string{"ecr:GetAuthorizationToken"}, regionOnly, jsii.String("*")),
+		baseline.StatementWhen("AuthenticateToEcr", []string{"ecr:GetAuthorizationToken"}, regionOnly, jsii.String("*")),
 	}
-	m.SageMakerRole, _ = serviceRole(stack, serviceRoleProps{
+	m.SageMakerRole, _ = baseline.ServiceRole(stack, baseline.ServiceRoleProps{
 		RoleID: "SageMakerExecutionRole", PolicyID: "SageMakerExecutionPolicy", Service: "sagemaker.amazonaws.com",
 		Description:       "Assumed by SageMaker training, model and transform jobs of " + prefix,
 		PolicyDescription: "Lets SageMaker jobs read training sets, write models and predictions, and run in the isolated subnets",
@@ -130,12 +131,10 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		EncryptionKey:                    props.LakeKey,
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: jsii.Bool(true)},
 		DeletionProtection:               jsii.Bool(cfg.Profile == ProfileProd),
-		RemovalPolicy:                    removalPolicy(cfg),
+		RemovalPolicy:                    baseline.Removal(cfg.AllowDestroy),
 	})
-	suppress(m.Registry, []nagReason{
-		{"NIST.800.53.R5-DynamoDBInBackupPlan", "Point-in-time recovery is on (35 days), and every item can be rebuilt from the metrics.json written next to each model's predictions."},
-		{"HIPAA.Security-DynamoDBInBackupPlan", "Point-in-time recovery is on (35 days), and every item can be rebuilt from the metrics.json written next to each model's predictions."},
-	})
+	baseline.Suppress(m.Registry, baseline.NistHipaa("DynamoDBInBackupPlan",
+		"Point-in-time recovery is on (35 days), and every item can be rebuilt from the metrics.json written next to each model's predictions.")...)
 
 	m.Topic = awssns.NewTopic(stack, jsii.String("MlNotifications"), &awssns.TopicProps{
 		DisplayName: jsii.String(cfg.Project + " " + cfg.Profile + " ML workflow notifications"),
@@ -161,13 +160,12 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 	}
 	m.Evaluate.Policy.AddStatements(
 		list("ListPredictionsAndLabels", layout.TrainingPrefix+"validation/", layout.BatchTransformPrefix),
-		stmt("ReadPredictionsAndLabels", []string{"s3:GetObject"}, objects(layout.TrainingPrefix+"validation/"), objects(layout.BatchTransformPrefix)),
-		stmt("WriteMetrics", []string{"s3:PutObject"}, objects(layout.BatchTransformPrefix)),
-		stmtWhen("UseLakeKeyViaS3", []string{"kms:Decrypt", "kms:GenerateDataKey"},
+		baseline.Statement("ReadPredictionsAndLabels", []string{"s3:GetObject"}, objects(layout.TrainingPrefix+"validation/"), objects(layout.BatchTransformPrefix)),
+		baseline.Statement("WriteMetrics", []string{"s3:PutObject"}, objects(layout.BatchTransformPrefix)),
+		baseline.StatementWhen("UseLakeKeyViaS3", []string{"kms:Decrypt", "kms:GenerateDataKey"},
 			map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3." + region + ".amazonaws.com"}}, props.LakeKey.KeyArn()),
 	)
-	suppress(m.Evaluate.Policy, []nagReason{{"AwsSolutions-IAM5",
-		"Object wildcards are confined to the validation set and batch-transform/ prefixes, whose object names SageMaker and Spark choose."}})
+	baseline.Suppress(m.Evaluate.Policy, baseline.NagReason{Rule: "AwsSolutions-IAM5", Reason: "Object wildcards are confined to the validation set and batch-transform/ prefixes, whose object names SageMaker and Spark choose."})
 
 	image, err := xgboostImage(stack, cfg)
 	if err != nil {
@@ -209,41 +207,41 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		return jsii.String("arn:" + partition + ":events:" + region + ":" + account + ":rule/" + name)
 	}
 	workflowStatements := []awsiam.PolicyStatement{
-		stmt("RunFeaturesJob", []string{"glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"},
+		baseline.Statement("RunFeaturesJob", []string{"glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"},
 			jsii.String("arn:"+partition+":glue:"+region+":"+account+":job/"+props.FeaturesJobName)),
-		stmt("RunTrainingJobs", []string{"sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags", "sagemaker:ListTags"},
+		baseline.Statement("RunTrainingJobs", []string{"sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags", "sagemaker:ListTags"},
 			jsii.String(sm("training-job/"+prefix+"-*"))),
-		stmt("RunTuningJobs", []string{"sagemaker:CreateHyperParameterTuningJob", "sagemaker:DescribeHyperParameterTuningJob",
+		baseline.Statement("RunTuningJobs", []string{"sagemaker:CreateHyperParameterTuningJob", "sagemaker:DescribeHyperParameterTuningJob",
 			"sagemaker:StopHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob", "sagemaker:AddTags", "sagemaker:ListTags"},
 			jsii.String(sm("hyper-parameter-tuning-job/"+prefix+"-*"))),
-		stmt("CreateModels", []string{"sagemaker:CreateModel", "sagemaker:AddTags"}, jsii.String(sm("model/"+prefix+"-*"))),
-		stmt("RunTransformJobs", []string{"sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob", "sagemaker:AddTags", "sagemaker:ListTags"},
+		baseline.Statement("CreateModels", []string{"sagemaker:CreateModel", "sagemaker:AddTags"}, jsii.String(sm("model/"+prefix+"-*"))),
+		baseline.Statement("RunTransformJobs", []string{"sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob", "sagemaker:AddTags", "sagemaker:ListTags"},
 			jsii.String(sm("transform-job/"+prefix+"-*"))),
-		stmtWhen("PassSageMakerRole", []string{"iam:PassRole"}, map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}, m.SageMakerRole.RoleArn()),
+		baseline.StatementWhen("PassSageMakerRole", []string{"iam:PassRole"}, map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}, m.SageMakerRole.RoleArn()),
 		// The .sync SageMaker integrations wait on these managed EventBridge rules;
 		// ListTags and AddTags are in Step Functions' documented policy:
 		// https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html
-		stmt("SyncWithSageMakerEvents", []string{"events:PutTargets", "events:PutRule", "events:DescribeRule"},
+		baseline.Statement("SyncWithSageMakerEvents", []string{"events:PutTargets", "events:PutRule", "events:DescribeRule"},
 			eventsRule("StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
 			eventsRule("StepFunctionsGetEventsForSageMakerTransformJobsRule"),
 			eventsRule("StepFunctionsGetEventsForSageMakerTuningJobsRule")),
-		stmt("InvokeEvaluate", []string{"lambda:InvokeFunction"}, m.Evaluate.Function.FunctionArn(), jsii.String(*m.Evaluate.Function.FunctionArn()+":*")),
-		stmt("RegisterModels", []string{"dynamodb:PutItem"}, m.Registry.TableArn()),
+		baseline.Statement("InvokeEvaluate", []string{"lambda:InvokeFunction"}, m.Evaluate.Function.FunctionArn(), jsii.String(*m.Evaluate.Function.FunctionArn()+":*")),
+		baseline.Statement("RegisterModels", []string{"dynamodb:PutItem"}, m.Registry.TableArn()),
 		// The registry is encrypted with the lake key, and DynamoDB decrypts the
 		// table key with the caller's credentials on each access:
 		// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html
-		stmtWhen("UseLakeKeyViaDynamoDb", []string{"kms:Decrypt", "kms:DescribeKey"},
+		baseline.StatementWhen("UseLakeKeyViaDynamoDb", []string{"kms:Decrypt", "kms:DescribeKey"},
 			map[string]any{"StringEquals": map[string]any{"kms:ViaService": "dynamodb." + region + ".amazonaws.com"}}, props.LakeKey.KeyArn()),
-		stmt("Notify", []string{"sns:Publish"}, m.Topic.TopicArn()),
+		baseline.Statement("Notify", []string{"sns:Publish"}, m.Topic.TopicArn()),
 		// Publishing to the encrypted topic.
-		stmtWhen("UseLakeKeyViaSns", []string{"kms:Decrypt", "kms:GenerateDataKey"},
+		baseline.StatementWhen("UseLakeKeyViaSns", []string{"kms:Decrypt", "kms:GenerateDataKey"},
 			map[string]any{"StringEquals": map[string]any{"kms:ViaService": "sns." + region + ".amazonaws.com"}}, props.LakeKey.KeyArn()),
 		// CloudWatch Logs log delivery and X-Ray accept no resource but "*" (Step Functions' documented policy).
-		stmtWhen("DeliverExecutionLogs", []string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+		baseline.StatementWhen("DeliverExecutionLogs", []string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
 			"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, regionOnly, jsii.String("*")),
-		stmtWhen("Trace", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}, regionOnly, jsii.String("*")),
+		baseline.StatementWhen("Trace", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}, regionOnly, jsii.String("*")),
 	}
-	workflowRole, _ := serviceRole(stack, serviceRoleProps{
+	workflowRole, _ := baseline.ServiceRole(stack, baseline.ServiceRoleProps{
 		RoleID: "WorkflowRole", PolicyID: "WorkflowPolicy", Service: "states.amazonaws.com",
 		Description:       "Assumed by the ML state machines of " + prefix,
 		PolicyDescription: "Lets the ML state machines run the features job and SageMaker jobs named " + prefix + "-*, evaluate, register and notify",
@@ -262,8 +260,8 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 	logs := awslogs.NewLogGroup(stack, jsii.String("WorkflowLogs"), &awslogs.LogGroupProps{
 		LogGroupName:  awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("/aws/vendedlogs/states/" + prefix + "-ml-"), stackUUID}),
 		EncryptionKey: props.LakeKey,
-		Retention:     retention(cfg.LogRetentionDays),
-		RemovalPolicy: removalPolicy(cfg),
+		Retention:     baseline.Retention(cfg.LogRetentionDays),
+		RemovalPolicy: baseline.Removal(cfg.AllowDestroy),
 	})
 	// The machines' TimeoutSeconds is in their ASL (CDK's Timeout prop does not
 	// reach a definition given as a string); fitsMachineTimeout checks it.
@@ -315,11 +313,11 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 	}
 
 	// A weekly retrain, created disabled: each run costs money (see README).
-	startRole, _ := serviceRole(stack, serviceRoleProps{
+	startRole, _ := baseline.ServiceRole(stack, baseline.ServiceRoleProps{
 		RoleID: "TrainScheduleRole", PolicyID: "TrainSchedulePolicy", Service: "events.amazonaws.com",
 		Description:       "Assumed by EventBridge to start the scheduled training run of " + prefix,
 		PolicyDescription: "Lets the schedule start train-and-transform",
-		Statements:        []awsiam.PolicyStatement{stmt("StartTraining", []string{"states:StartExecution"}, m.TrainAndTransform.StateMachineArn())},
+		Statements:        []awsiam.PolicyStatement{baseline.Statement("StartTraining", []string{"states:StartExecution"}, m.TrainAndTransform.StateMachineArn())},
 	})
 	awsevents.NewRule(stack, jsii.String("TrainSchedule"), &awsevents.RuleProps{
 		Description: jsii.String("Starts train-and-transform on a schedule (disabled unless -c mlScheduleEnabled=true)"),

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -11,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/refdatalake/datalake/lake/baseline"
 )
 
 // NetworkProps configures the Network stack.
@@ -104,8 +104,8 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkProps)
 
 	n.FlowLogGroup = awslogs.NewLogGroup(stack, jsii.String("FlowLogGroup"), &awslogs.LogGroupProps{
 		EncryptionKey: props.LakeKey,
-		Retention:     retention(cfg.FlowLogRetentionDays),
-		RemovalPolicy: removalPolicy(cfg),
+		Retention:     baseline.Retention(cfg.FlowLogRetentionDays),
+		RemovalPolicy: baseline.Removal(cfg.AllowDestroy),
 	})
 	// A customer-managed policy rather than the inline one CDK would add: the
 	// NIST and HIPAA packs ask for managed policies, and this one is reviewable
@@ -121,10 +121,7 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkProps)
 	flowLogRole := awsiam.NewRole(stack, jsii.String("FlowLogRole"), &awsiam.RoleProps{
 		Description: jsii.String("Assumed by VPC Flow Logs to deliver the lake VPC's flow logs"),
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("vpc-flow-logs.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{
-				"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
-				"ArnLike":      map[string]any{"aws:SourceArn": "arn:" + *awscdk.Aws_PARTITION() + ":ec2:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":vpc-flow-log/*"},
-			},
+			Conditions: baseline.TrustConditions("vpc-flow-logs.amazonaws.com"),
 		}),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{flowLogPolicy},
 	})
@@ -134,26 +131,7 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkProps)
 		TrafficType: awsec2.FlowLogTrafficType_ALL,
 	})
 	// LocalStack-compatible emulators reject AWS::EC2::FlowLog.
-	skipOnEmulator(cfg, stack, "FlowLogsEnabled", "Create the VPC flow log (emulators reject AWS::EC2::FlowLog)",
+	baseline.SkipOnEmulator(cfg.Emulator, stack, "FlowLogsEnabled", "Create the VPC flow log (emulators reject AWS::EC2::FlowLog)",
 		flowLog.Node().DefaultChild().(awscdk.CfnResource))
 	return n
-}
-
-// retention maps a day count Validate accepted to CloudWatch Logs' enum.
-func retention(d int) awslogs.RetentionDays {
-	m := map[int]awslogs.RetentionDays{
-		1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
-		7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
-		60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
-		150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
-		400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
-		1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
-		2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
-		3653: awslogs.RetentionDays_TEN_YEARS,
-	}
-	r, ok := m[d]
-	if !ok {
-		panic(fmt.Sprintf("retention %d days was not validated", d)) // Config.Validate rejects these first
-	}
-	return r
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
@@ -38,7 +39,7 @@ func NewStorageStack(scope constructs.Construct, id string, props *StorageProps)
 	cfg := props.Config
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	s := &StorageStack{Stack: stack}
-	removal := removalPolicy(cfg)
+	removal := baseline.Removal(cfg.AllowDestroy)
 
 	s.LakeKey = awskms.NewKey(stack, jsii.String("LakeKey"), &awskms.KeyProps{
 		Alias:             jsii.String("alias/" + cfg.Project + "-" + cfg.Profile + "-lake"),
@@ -93,12 +94,10 @@ func NewStorageStack(scope constructs.Construct, id string, props *StorageProps)
 		TransitionDefaultMinimumObjectSize: transitionMinimumObjectSize(cfg),
 	})
 	// The packs recognise a server access log target and do not ask it to log itself.
-	suppress(s.AccessLogsBucket, []nagReason{
-		{"NIST.800.53.R5-S3DefaultEncryptionKMS", "S3 server access logging only delivers to SSE-S3 buckets; SSE-KMS targets are not supported."},
-		{"HIPAA.Security-S3DefaultEncryptionKMS", "S3 server access logging only delivers to SSE-S3 buckets; SSE-KMS targets are not supported."},
-	})
+	baseline.Suppress(s.AccessLogsBucket, baseline.NistHipaa("S3DefaultEncryptionKMS",
+		"S3 server access logging only delivers to SSE-S3 buckets; SSE-KMS targets are not supported.")...)
 
-	suppress(s.AccessLogsBucket, replicationReasons)
+	baseline.Suppress(s.AccessLogsBucket, replicationReasons...)
 
 	rawRules := []*awss3.LifecycleRule{
 		{
@@ -169,15 +168,13 @@ func (s *StorageStack) dataBucket(id, logPrefix string, cfg Config, removal awsc
 		Actions: jsii.Strings("s3:PutObject"), Resources: &[]*string{objects},
 		Conditions: &map[string]any{"StringNotEqualsIfExists": map[string]any{"s3:x-amz-server-side-encryption-aws-kms-key-id": s.LakeKey.KeyArn()}},
 	}))
-	suppress(bucket, replicationReasons)
+	baseline.Suppress(bucket, replicationReasons...)
 	return bucket
 }
 
 // replicationReasons excuse the lake's buckets from cross-region replication.
-var replicationReasons = []nagReason{
-	{"NIST.800.53.R5-S3BucketReplicationEnabled", "Single-region lake: cross-region replication doubles storage cost; versioning, RETAIN and (prod option) Object Lock cover recovery. Add replication rules when a DR region is required."},
-	{"HIPAA.Security-S3BucketReplicationEnabled", "Single-region lake: cross-region replication doubles storage cost; versioning, RETAIN and (prod option) Object Lock cover recovery. Add replication rules when a DR region is required."},
-}
+var replicationReasons = baseline.NistHipaa("S3BucketReplicationEnabled",
+	"Single-region lake: cross-region replication doubles storage cost; versioning, RETAIN and (prod option) Object Lock cover recovery. Add replication rules when a DR region is required.")
 
 func days(n int) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(float64(n))) }
 
@@ -206,12 +203,4 @@ func transitionMinimumObjectSize(cfg Config) awss3.TransitionDefaultMinimumObjec
 // dataBuckets are the buckets that hold lake data (not the access logs).
 func (s *StorageStack) dataBuckets() []awss3.IBucket {
 	return []awss3.IBucket{s.RawBucket, s.CuratedBucket, s.AnalyticsBucket}
-}
-
-// removalPolicy is RETAIN unless the profile or an explicit allowDestroy opts in.
-func removalPolicy(cfg Config) awscdk.RemovalPolicy {
-	if cfg.AllowDestroy {
-		return awscdk.RemovalPolicy_DESTROY
-	}
-	return awscdk.RemovalPolicy_RETAIN
 }

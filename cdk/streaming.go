@@ -18,6 +18,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
@@ -58,7 +59,7 @@ func NewStreamingStack(scope constructs.Construct, id string, props *StreamingPr
 		Encryption:      awskinesis.StreamEncryption_KMS,
 		EncryptionKey:   props.LakeKey,
 		RetentionPeriod: awscdk.Duration_Hours(jsii.Number(float64(cfg.StreamRetentionHours))),
-		RemovalPolicy:   removalPolicy(cfg),
+		RemovalPolicy:   baseline.Removal(cfg.AllowDestroy),
 	}
 	if cfg.StreamMode == "on_demand" {
 		streamProps.StreamMode = awskinesis.StreamMode_ON_DEMAND
@@ -67,8 +68,7 @@ func NewStreamingStack(scope constructs.Construct, id string, props *StreamingPr
 		streamProps.ShardCount = jsii.Number(float64(cfg.StreamShards))
 	}
 	s.Stream = awskinesis.NewStream(stack, jsii.String("TelemetryStream"), streamProps)
-	suppress(s.Stream, []nagReason{{"AwsSolutions-KDS3",
-		"The lake's customer-managed key is deliberate: one key, one key policy and one CloudTrail trail of use for all lake data; its cost ($1/month plus requests) is in the README."}})
+	baseline.Suppress(s.Stream, baseline.NagReason{Rule: "AwsSolutions-KDS3", Reason: "The lake's customer-managed key is deliberate: one key, one key policy and one CloudTrail trail of use for all lake data; its cost ($1/month plus requests) is in the README."})
 
 	transform, err := NewGoFunction(stack, "Transform", GoFunctionProps{
 		Config:              cfg,
@@ -88,8 +88,8 @@ func NewStreamingStack(scope constructs.Construct, id string, props *StreamingPr
 
 	firehoseLogs := awslogs.NewLogGroup(stack, jsii.String("DeliveryLogGroup"), &awslogs.LogGroupProps{
 		EncryptionKey: props.LakeKey,
-		Retention:     retention(cfg.LogRetentionDays),
-		RemovalPolicy: removalPolicy(cfg),
+		Retention:     baseline.Retention(cfg.LogRetentionDays),
+		RemovalPolicy: baseline.Removal(cfg.AllowDestroy),
 	})
 	role := s.firehoseRole(props, firehoseLogs)
 
@@ -134,8 +134,7 @@ func NewStreamingStack(scope constructs.Construct, id string, props *StreamingPr
 	s.DeliveryStream.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(
 		jsii.String("ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors.0.Parameters.3.ParameterValue"),
 		jsii.String(TransformBatchMB))
-	suppress(s.DeliveryStream, []nagReason{{"AwsSolutions-KDF1",
-		"Firehose server-side encryption exists only for Direct PUT; with a stream source, data at rest is in the stream (SSE-KMS, lake key) and in S3 (SSE-KMS, lake key)."}})
+	baseline.Suppress(s.DeliveryStream, baseline.NagReason{Rule: "AwsSolutions-KDF1", Reason: "Firehose server-side encryption exists only for Direct PUT; with a stream source, data at rest is in the stream (SSE-KMS, lake key) and in S3 (SSE-KMS, lake key)."})
 	// The L2 always adds a mapping of Firehose's CIDR blocks, which only
 	// Redshift and OpenSearch destinations read; unused, it is template noise
 	// that CloudFormation's validation flags (W7001).
@@ -182,20 +181,20 @@ func (s *StreamingStack) firehoseRole(props *StreamingProps, logs awslogs.LogGro
 	region, account, partition := *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID(), *awscdk.Aws_PARTITION()
 	bucket := props.RawBucket.BucketArn()
 	statements := []awsiam.PolicyStatement{
-		stmt("ReadStream", []string{"kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"},
+		baseline.Statement("ReadStream", []string{"kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"},
 			s.Stream.StreamArn()),
-		stmtWhen("UseLakeKeyViaKinesisAndS3", []string{"kms:Decrypt", "kms:GenerateDataKey"},
+		baseline.StatementWhen("UseLakeKeyViaKinesisAndS3", []string{"kms:Decrypt", "kms:GenerateDataKey"},
 			map[string]any{"StringEquals": map[string]any{"kms:ViaService": []string{"kinesis." + region + ".amazonaws.com", "s3." + region + ".amazonaws.com"}}},
 			props.LakeKey.KeyArn()),
-		stmt("ListRawBucket", []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}, bucket),
-		stmt("WriteTelemetryAndErrors", []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"},
+		baseline.Statement("ListRawBucket", []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}, bucket),
+		baseline.Statement("WriteTelemetryAndErrors", []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"},
 			jsii.String(*bucket+"/"+layout.RawTelemetryPrefix+"*"), jsii.String(*bucket+"/"+layout.RawErrorsPrefix+"*")),
-		stmt("InvokeTransform", []string{"lambda:InvokeFunction", "lambda:GetFunctionConfiguration"}, s.Transform.Function.FunctionArn()),
-		stmt("ReadTableSchema", []string{"glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"},
+		baseline.Statement("InvokeTransform", []string{"lambda:InvokeFunction", "lambda:GetFunctionConfiguration"}, s.Transform.Function.FunctionArn()),
+		baseline.Statement("ReadTableSchema", []string{"glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"},
 			jsii.String("arn:"+partition+":glue:"+region+":"+account+":catalog"),
 			props.Database.DatabaseArn(),
 			jsii.String("arn:"+partition+":glue:"+region+":"+account+":table/"+*props.Database.DatabaseName()+"/"+layout.RawTelemetryTable)),
-		stmt("WriteDeliveryLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, logs.LogGroupArn()),
+		baseline.Statement("WriteDeliveryLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, logs.LogGroupArn()),
 	}
 	policy := awsiam.NewManagedPolicy(s.Stack, jsii.String("DeliveryPolicy"), &awsiam.ManagedPolicyProps{
 		Description: jsii.String("Lets Firehose read the telemetry stream, call the transform, read the table schema and write raw telemetry"),
@@ -203,16 +202,12 @@ func (s *StreamingStack) firehoseRole(props *StreamingProps, logs awslogs.LogGro
 	})
 	role := awsiam.NewRole(s.Stack, jsii.String("DeliveryRole"), &awsiam.RoleProps{
 		Description: jsii.String("Assumed by Firehose for the telemetry delivery stream"),
-		// Firehose documents sts:ExternalId = the account as its confused-deputy
-		// guard, not aws:SourceAccount:
-		// https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#firehose-assume-role
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("firehose.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"sts:ExternalId": awscdk.Aws_ACCOUNT_ID()}},
+			Conditions: baseline.TrustConditions("firehose.amazonaws.com"),
 		}),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{policy},
 	})
-	suppress(policy, []nagReason{{"AwsSolutions-IAM5",
-		"Object wildcards are confined to the raw bucket's telemetry/ and errors/ prefixes, where Firehose creates objects whose keys are not known in advance."}})
+	baseline.Suppress(policy, baseline.NagReason{Rule: "AwsSolutions-IAM5", Reason: "Object wildcards are confined to the raw bucket's telemetry/ and errors/ prefixes, where Firehose creates objects whose keys are not known in advance."})
 	// The L2 would grant the same rights again as an inline policy; the immutable view drops those.
 	return role.WithoutPolicyUpdates(nil)
 }
@@ -257,16 +252,4 @@ func (s *StreamingStack) addAlarms(cfg Config) {
 		s.Transform.Function.MetricErrors(sum5), gt, 0, 1)
 	alarm("TransformThrottlesAlarm", "The transform Lambda was throttled",
 		s.Transform.Function.MetricThrottles(sum5), gt, 0, 1)
-}
-
-func stmt(sid string, actions []string, resources ...*string) awsiam.PolicyStatement {
-	return stmtWhen(sid, actions, nil, resources...)
-}
-
-func stmtWhen(sid string, actions []string, conditions map[string]any, resources ...*string) awsiam.PolicyStatement {
-	p := &awsiam.PolicyStatementProps{Sid: jsii.String(sid), Actions: jsii.Strings(actions...), Resources: &resources}
-	if conditions != nil {
-		p.Conditions = &conditions
-	}
-	return awsiam.NewPolicyStatement(p)
 }

@@ -1,4 +1,4 @@
-package main
+package baseline
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -7,29 +7,35 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// nagReason is one suppressed rule and why a reviewer should accept it.
-type nagReason struct {
-	rule, reason string
+// NagReason is one suppressed rule and why a reviewer should accept it.
+type NagReason struct {
+	Rule, Reason string
 }
 
-// applyCompliance runs the AwsSolutions, NIST 800-53 R5 and HIPAA Security
-// packs over everything under scope. Findings become error annotations, which
-// fail `cdk synth` and the compliance tests.
-func applyCompliance(scope constructs.IConstruct) {
+// NistHipaa is the suppression of one check that the NIST 800-53 R5 and
+// HIPAA Security packs both run (they share rule names after the prefix).
+func NistHipaa(rule, reason string) []NagReason {
+	return []NagReason{{"NIST.800.53.R5-" + rule, reason}, {"HIPAA.Security-" + rule, reason}}
+}
+
+// ApplyCompliance runs the AwsSolutions, NIST 800-53 R5 and HIPAA Security
+// packs over everything under scope. Findings become error annotations,
+// which fail `cdk synth` and the compliance tests.
+func ApplyCompliance(scope constructs.IConstruct) {
 	props := &cdknag.NagPackProps{Verbose: jsii.Bool(true)}
 	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(props), nil)
 	awscdk.Aspects_Of(scope).Add(cdknag.NewNIST80053R5Checks(props), nil)
 	awscdk.Aspects_Of(scope).Add(cdknag.NewHIPAASecurityChecks(props), nil)
 }
 
-// suppress records reasons for rules on one resource: the CloudFormation
+// Suppress records reasons for rules on one resource: the CloudFormation
 // resource behind an L2 construct, or c itself. It is always called next to
 // the resource it excuses, never on a stack, and never spreads to children
 // (an L2 bucket's policy is a child, and does not share its excuses).
-func suppress(c constructs.IConstruct, reasons []nagReason) {
+func Suppress(c constructs.IConstruct, reasons ...NagReason) {
 	s := make([]*cdknag.NagPackSuppression, len(reasons))
 	for i, r := range reasons {
-		s[i] = &cdknag.NagPackSuppression{Id: jsii.String(r.rule), Reason: jsii.String(r.reason)}
+		s[i] = &cdknag.NagPackSuppression{Id: jsii.String(r.Rule), Reason: jsii.String(r.Reason)}
 	}
 	target := c
 	if child := c.Node().DefaultChild(); child != nil {

@@ -1,4 +1,4 @@
-package main
+package baseline
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -7,8 +7,22 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// serviceRoleProps describes a role an AWS service assumes.
-type serviceRoleProps struct {
+// Statement is an Allow statement with a Sid, on resources named one by one.
+func Statement(sid string, actions []string, resources ...*string) awsiam.PolicyStatement {
+	return StatementWhen(sid, actions, nil, resources...)
+}
+
+// StatementWhen is Statement with conditions.
+func StatementWhen(sid string, actions []string, conditions map[string]any, resources ...*string) awsiam.PolicyStatement {
+	p := &awsiam.PolicyStatementProps{Sid: jsii.String(sid), Actions: jsii.Strings(actions...), Resources: &resources}
+	if conditions != nil {
+		p.Conditions = &conditions
+	}
+	return awsiam.NewPolicyStatement(p)
+}
+
+// ServiceRoleProps describes a role an AWS service assumes.
+type ServiceRoleProps struct {
 	// RoleID and PolicyID are the construct IDs (and so the logical IDs).
 	RoleID, PolicyID string
 	// Service is the principal, e.g. "glue.amazonaws.com".
@@ -21,32 +35,33 @@ type serviceRoleProps struct {
 	WildcardReason string
 }
 
-// serviceRole creates the project's kind of role: assumable only by one
-// service, on behalf of this account where the service says how (trustConditions), holding exactly one hand-written
-// customer-managed policy. It returns the role's immutable view, so no L2
-// construct can add grants of its own to it, and the policy.
-func serviceRole(scope constructs.Construct, p serviceRoleProps) (awsiam.IRole, awsiam.ManagedPolicy) {
+// ServiceRole creates the project's kind of role: assumable only by one
+// service, on behalf of this account where the service says how
+// (TrustConditions), holding exactly one hand-written customer-managed
+// policy. It returns the role's immutable view, so no L2 construct can add
+// grants of its own to it, and the policy.
+func ServiceRole(scope constructs.Construct, p ServiceRoleProps) (awsiam.IRole, awsiam.ManagedPolicy) {
 	policy := awsiam.NewManagedPolicy(scope, jsii.String(p.PolicyID), &awsiam.ManagedPolicyProps{
 		Description: jsii.String(p.PolicyDescription),
 		Statements:  &p.Statements,
 	})
 	role := awsiam.NewRole(scope, jsii.String(p.RoleID), &awsiam.RoleProps{
 		Description:     jsii.String(p.Description),
-		AssumedBy:       awsiam.NewServicePrincipal(jsii.String(p.Service), &awsiam.ServicePrincipalOpts{Conditions: trustConditions(p.Service)}),
+		AssumedBy:       awsiam.NewServicePrincipal(jsii.String(p.Service), &awsiam.ServicePrincipalOpts{Conditions: TrustConditions(p.Service)}),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{policy},
 	})
 	if p.WildcardReason != "" {
-		suppress(policy, []nagReason{{"AwsSolutions-IAM5", p.WildcardReason}})
+		Suppress(policy, NagReason{"AwsSolutions-IAM5", p.WildcardReason})
 	}
 	return role.WithoutPolicyUpdates(nil), policy
 }
 
-// trustConditions are the confused-deputy conditions of a role's trust
+// TrustConditions are the confused-deputy conditions of a role's trust
 // policy: only the context keys the service documents that it sends when it
 // assumes the role. A condition on a key a service does not send denies the
 // role to that service, so a service that documents none gets none (the
 // access test assumes each role with exactly the documented keys).
-func trustConditions(service string) *map[string]any {
+func TrustConditions(service string) *map[string]any {
 	partition, region, account := *awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID()
 	inAccount := func(arnPattern string) *map[string]any {
 		return &map[string]any{
@@ -67,6 +82,13 @@ func trustConditions(service string) *map[string]any {
 		// account is in it, so aws:SourceAccount adds nothing.
 		// https://docs.aws.amazon.com/sagemaker/latest/dg/security-confused-deputy-prevention.html
 		return &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": "arn:" + partition + ":sagemaker:" + region + ":" + account + ":*"}}
+	case "firehose.amazonaws.com":
+		// Firehose documents sts:ExternalId = the account, not aws:SourceAccount:
+		// https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#firehose-assume-role
+		return &map[string]any{"StringEquals": map[string]any{"sts:ExternalId": account}}
+	case "vpc-flow-logs.amazonaws.com":
+		// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+		return inAccount("arn:" + partition + ":ec2:" + region + ":" + account + ":vpc-flow-log/*")
 	case "glue.amazonaws.com", "lambda.amazonaws.com":
 		// Neither documents aws:SourceAccount or aws:SourceArn on role
 		// assumption (https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html,
@@ -74,5 +96,5 @@ func trustConditions(service string) *map[string]any {
 		// a condition here could deny the role to its own jobs.
 		return nil
 	}
-	panic("trustConditions: no documented trust context for " + service + ": add a case with the page that documents it")
+	panic("baseline.TrustConditions: no documented trust context for " + service + ": add a case with the page that documents it")
 }

@@ -1,17 +1,17 @@
-package main
+package baseline
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 )
 
-// skipOnEmulator puts resources behind a template parameter that defaults to
-// false, when the profile targets an emulator that rejects their types (and
-// with them the whole stack). The resources stay in the template, so the
-// compliance packs and the local-vs-sandbox comparison still see them; on AWS
-// profiles nothing changes.
-func skipOnEmulator(cfg Config, stack awscdk.Stack, parameterID, why string, resources ...awscdk.CfnResource) {
-	if !cfg.Emulator {
+// SkipOnEmulator puts resources behind a template parameter that defaults to
+// false, when the deployment targets an emulator that rejects their types
+// (and with them the whole stack). The resources stay in the template, so
+// the compliance packs and the local-vs-sandbox comparison still see them;
+// for AWS (emulator false) nothing changes.
+func SkipOnEmulator(emulator bool, stack awscdk.Stack, parameterID, why string, resources ...awscdk.CfnResource) {
+	if !emulator {
 		return
 	}
 	enabled := awscdk.NewCfnParameter(stack, jsii.String(parameterID), &awscdk.CfnParameterProps{
