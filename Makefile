@@ -45,13 +45,18 @@ KMS_KEY ?=
 # Flags for make local, e.g. LOCAL_ARGS="--count 1000 --malformed-fraction 0.1 --format csv --port 4566 -v"
 LOCAL_ARGS ?=
 
-.PHONY: help deps synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench cost landing fuzz deploy diff destroy bootstrap clean smoke protect logical-ids
+.PHONY: help deps cdk-deps synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench cost landing fuzz deploy diff destroy bootstrap clean smoke protect logical-ids
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 	@echo "  PROFILE=$(PROFILE) (one of: $(PROFILES)); CDK_ARGS passes -c overrides to deploy/diff/destroy"
 
 deps: $(NODE_STAMP) $(VENV_STAMP) $(GO_STAMP) ## install Node, Python and Go dependencies (skipped when up to date)
+
+# cdk-deps is what synthesizing and deploying need: the CDK CLI on Node 22
+# and the Go modules. Python (cfn-lint, pytest, pyspark, the emulator) is
+# installed only by the targets that run it.
+cdk-deps: $(NODE_STAMP) $(GO_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -71,11 +76,11 @@ $(GO_STAMP): go.mod go.sum
 	go mod verify >/dev/null
 	mkdir -p $(dir $@) && touch $@
 
-synth: deps ## synthesize PROFILE's templates into cdk.out/$(PROFILE)/
+synth: cdk-deps ## synthesize PROFILE's templates into cdk.out/$(PROFILE)/
 	$(CDK) synth --quiet -c profile=$(PROFILE) $(CDK_ARGS) -o cdk.out/$(PROFILE)
 	@ls cdk.out/$(PROFILE)/*.template.json
 
-synth-all: deps
+synth-all: cdk-deps
 	@for p in $(PROFILES); do \
 	  echo "synth $$p"; \
 	  $(CDK) synth --quiet -c profile=$$p -o cdk.out/$$p; \
@@ -88,14 +93,14 @@ test-go: deps
 	go vet ./...
 	go test -count=1 ./...
 
-lint-templates: synth-all ## cfn-lint over the templates of every profile (.cfnlintrc.yaml)
+lint-templates: synth-all $(VENV_STAMP) ## cfn-lint over the templates of every profile (.cfnlintrc.yaml)
 	cfn-lint $(foreach p,$(PROFILES),cdk.out/$(p)/*.template.json)
 	@echo "cfn-lint: $$(ls $(foreach p,$(PROFILES),cdk.out/$(p)/*.template.json) | wc -l) templates, no findings"
 
 # Task resources name the partition as arn:${Partition}:states:::..., which
 # asl-validator's ARN patterns refuse: each file is checked with the
 # partition filled in (every other placeholder sits inside a string).
-lint-asl: deps
+lint-asl: cdk-deps
 	@files=$$(ls statemachines/*.asl.json 2>/dev/null || true); \
 	if [ -z "$$files" ]; then echo "asl-validator: no state machines yet"; else \
 	  mkdir -p .build/asl; for f in $$files; do sed 's/$${Partition}/aws/g' "$$f" > .build/asl/$$(basename "$$f"); asl-validator --json-path .build/asl/$$(basename "$$f"); done; \
@@ -123,13 +128,13 @@ bench: deps ## transform Lambda benchmarks (MB/s, records/s, allocs/record) and 
 cost: deps ## bytes DuckDB reads per named query on JSON vs partitioned Parquet (DAYS=30 DEVICES=50), the Athena cost proxy
 	DAYS=$(DAYS) DEVICES=$(DEVICES) bash scripts/cost/run.sh
 
-landing: deps ## upload the sample landing files (BUCKET=<RawBucketName> KMS_KEY=<LakeKeyArn>) for the crawler and curate
+landing: $(GO_STAMP) ## upload the sample landing files (BUCKET=<RawBucketName> KMS_KEY=<LakeKeyArn>) for the crawler and curate
 	@[ -n "$(BUCKET)" ] || { echo "set BUCKET=<the Storage stack's RawBucketName output> and KMS_KEY=<its LakeKeyArn>" >&2; exit 2; }
 	go run ./scripts/landing --bucket $(BUCKET) --kms-key "$(KMS_KEY)"
 
 # go test fuzzes one target at a time. Minimizing a new input can stall the
 # workers for up to a minute by default; 10s keeps the time on fuzzing.
-fuzz: deps ## fuzz the transform Lambda's record, event and base64 code, FUZZTIME (default 60s) each
+fuzz: $(GO_STAMP) ## fuzz the transform Lambda's record, event and base64 code, FUZZTIME (default 60s) each
 	for target in FuzzTransform FuzzReadEvent FuzzBase64; do \
 	  go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s ./lambdas/transform || exit 1; \
 	done
@@ -144,34 +149,34 @@ endef
 
 # The logical-ID record (cdk/testdata/logical-ids.txt) guards users' data on
 # upgrades: rewrite it only with a change that means to move or drop resources.
-logical-ids: deps ## rewrite the record of every resource's logical ID (after an intended rename or removal)
+logical-ids: cdk-deps ## rewrite the record of every resource's logical ID (after an intended rename or removal)
 	LAKE_UPDATE_LOGICAL_IDS=1 go test -count=1 -run '^TestLogicalIDsAreRecorded$$' ./cdk
 
-bootstrap: deps ## cdk bootstrap the account/region of your AWS credentials
+bootstrap: cdk-deps ## cdk bootstrap the account/region of your AWS credentials
 	$(call need-credentials,bootstrap)
 	$(CDK) bootstrap -c profile=$(PROFILE) $(CDK_ARGS)
 
-deploy: deps ## deploy every stack of PROFILE with your AWS credentials (prod: then the stack policies)
+deploy: cdk-deps ## deploy every stack of PROFILE with your AWS credentials (prod: then the stack policies)
 	$(call need-credentials,deploy)
 	$(CDK) deploy $(STACKS) -c profile=$(PROFILE) $(CDK_ARGS)
 	@if [ "$(PROFILE)" = prod ]; then $(MAKE) --no-print-directory protect PROFILE=prod; fi
 
-protect: deps ## set the stack policies that forbid replacing or deleting PROFILE's data (run by make deploy for prod)
+protect: cdk-deps ## set the stack policies that forbid replacing or deleting PROFILE's data (run by make deploy for prod)
 	$(call need-credentials,protect)
 	$(CDK) synth --quiet -c profile=$(PROFILE) $(CDK_ARGS) -o cdk.out/$(PROFILE)
 	go run ./scripts/stackpolicy -templates cdk.out/$(PROFILE) -apply
 
 # Flags go in SMOKE_ARGS, e.g. SMOKE_ARGS="-skip ml,etl -timeout 40m"; PROFILE=prod also needs -allow-prod.
-smoke: deps ## after make deploy: drive ingest, Athena, landing, ETL, an alarm and training once on PROFILE (~30 min, < $0.50)
+smoke: $(GO_STAMP) ## after make deploy: drive ingest, Athena, landing, ETL, an alarm and training once on PROFILE (~30 min, < $0.50)
 	$(call need-credentials,smoke)
 	go run ./scripts/smoke -profile $(PROFILE) $(SMOKE_ARGS)
 
 # cdk diff compares every stack when given none; it does not take --all.
-diff: deps ## compare PROFILE's templates with what is deployed
+diff: cdk-deps ## compare PROFILE's templates with what is deployed
 	$(call need-credentials,diff)
 	$(CDK) diff $(filter-out --all,$(STACKS)) -c profile=$(PROFILE) $(CDK_ARGS)
 
-destroy: deps ## delete PROFILE's stacks (RETAIN resources stay unless allowDestroy)
+destroy: cdk-deps ## delete PROFILE's stacks (RETAIN resources stay unless allowDestroy)
 	$(call need-credentials,destroy)
 	$(CDK) destroy $(STACKS) -c profile=$(PROFILE) $(CDK_ARGS)
 
