@@ -6,11 +6,12 @@ import (
 
 	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/layout"
+	"github.com/refdatalake/datalake/lake/storage"
 )
 
 // Lake is every stack of one deployment of the lake.
 type Lake struct {
-	Storage   *StorageStack
+	Storage   *storage.Stack
 	Network   *NetworkStack
 	Catalog   *CatalogStack
 	Streaming *StreamingStack
@@ -21,9 +22,10 @@ type Lake struct {
 // NewLake adds the lake's stacks to app, wired through typed props, with tags
 // and compliance checks on everything.
 func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
+	deployment := layout.Deployment{Project: cfg.Project, Profile: cfg.Profile}
 	stackProps := func(name, description string) awscdk.StackProps {
 		p := awscdk.StackProps{
-			StackName:   jsii.String(layout.Deployment{Project: cfg.Project, Profile: cfg.Profile}.StackName(name)),
+			StackName:   jsii.String(deployment.StackName(name)),
 			Description: jsii.String(description + " (" + cfg.Project + ", profile " + cfg.Profile + ")"),
 			// prod stacks hold data that must not disappear with a mistyped destroy.
 			TerminationProtection: jsii.Bool(cfg.Profile == ProfileProd),
@@ -34,15 +36,26 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		return p
 	}
 	lake := &Lake{}
-	lake.Storage = NewStorageStack(app, "Storage", &StorageProps{
-		StackProps: stackProps("storage", "Lake KMS key and buckets raw, curated, analytics, access-logs"),
-		Config:     cfg,
+	lake.Storage = storage.NewStack(app, "Storage", &storage.Props{
+		StackProps:                  stackProps(layout.StackStorage, "Lake KMS key and buckets raw, curated, analytics, access-logs"),
+		Deployment:                  deployment,
+		AllowDestroy:                cfg.AllowDestroy,
+		Versioning:                  jsii.Bool(cfg.Versioning),
+		RawInfrequentAccessDays:     cfg.RawInfrequentAccessDays,
+		RawGlacierDays:              cfg.RawGlacierDays,
+		NoncurrentVersionExpiryDays: cfg.NoncurrentVersionExpiryDays,
+		AbortMultipartDays:          cfg.AbortMultipartDays,
+		AccessLogExpiryDays:         cfg.AccessLogExpiryDays,
+		ErrorOutputExpiryDays:       cfg.ErrorOutputExpiryDays,
+		AthenaResultsExpiryDays:     cfg.AthenaResultsExpiryDays,
+		TransitionMinimumObjectSize: cfg.TransitionMinimumObjectSize,
+		RawObjectLockDays:           cfg.RawObjectLockDays,
 	})
 	lake.Network = NewNetworkStack(app, "Network", &NetworkProps{
 		StackProps:  stackProps("network", "VPC with isolated subnets, S3 and DynamoDB gateway endpoints, flow logs"),
 		Config:      cfg,
 		LakeKey:     lake.Storage.LakeKey,
-		LakeBuckets: lake.Storage.dataBuckets(),
+		LakeBuckets: lake.Storage.DataBuckets(),
 	})
 	var err error
 	lake.Catalog, err = NewCatalogStack(app, "Catalog", &CatalogProps{

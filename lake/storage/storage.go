@@ -1,4 +1,7 @@
-package main
+// Package storage is the lake's Storage stack: the KMS key that encrypts
+// everything in the lake, and the raw, curated, analytics and access-logs
+// buckets with their policies and lifecycle rules.
+package storage
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -12,15 +15,66 @@ import (
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
-// StorageProps configures the Storage stack.
-type StorageProps struct {
+// Props configures the Storage stack. Zero values take the defaults given.
+type Props struct {
 	awscdk.StackProps
-	Config Config
+	// Deployment names the key's alias and descriptions. Required.
+	Deployment layout.Deployment
+	// AllowDestroy makes the key and the buckets DESTROY instead of RETAIN. Default false.
+	AllowDestroy bool
+	// Versioning keeps object versions on every bucket. Default (nil) true.
+	Versioning *bool
+	// RawInfrequentAccessDays moves raw objects to Standard-IA this many days after creation. Default 60.
+	RawInfrequentAccessDays int
+	// RawGlacierDays moves raw objects to Glacier Flexible Retrieval; S3 needs at
+	// least RawInfrequentAccessDays + 30. Default 180.
+	RawGlacierDays int
+	// NoncurrentVersionExpiryDays deletes versions this long after they stop being current. Default 30.
+	NoncurrentVersionExpiryDays int
+	// AbortMultipartDays aborts incomplete multipart uploads. Default 7.
+	AbortMultipartDays int
+	// AccessLogExpiryDays deletes S3 server access logs. Default 90.
+	AccessLogExpiryDays int
+	// ErrorOutputExpiryDays deletes the raw bucket's errors/. Default 30.
+	ErrorOutputExpiryDays int
+	// AthenaResultsExpiryDays deletes the analytics bucket's athena-results/. Default 7.
+	AthenaResultsExpiryDays int
+	// TransitionMinimumObjectSize is S3's transitionDefaultMinimumObjectSize:
+	// "all_storage_classes_128k" (default: objects under 128 KB never
+	// transition, since each transition is billed per object) or
+	// "varies_by_storage_class".
+	TransitionMinimumObjectSize string
+	// RawObjectLockDays, above zero, turns on Object Lock on the raw bucket with
+	// a GOVERNANCE default retention of this many days. Default 0 (off).
+	RawObjectLockDays int
 }
 
-// StorageStack owns the lake's KMS key and its buckets. Later stacks take these
+// withDefaults returns p with every zero value replaced by its default.
+func (p Props) withDefaults() Props {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&p.RawInfrequentAccessDays, 60) // seed: Standard -> IA 60 days after creation
+	def(&p.RawGlacierDays, 180)         // seed: -> Glacier 6 months after creation
+	def(&p.NoncurrentVersionExpiryDays, 30)
+	def(&p.AbortMultipartDays, 7)
+	def(&p.AccessLogExpiryDays, 90)
+	def(&p.ErrorOutputExpiryDays, 30)
+	def(&p.AthenaResultsExpiryDays, 7)
+	if p.TransitionMinimumObjectSize == "" {
+		p.TransitionMinimumObjectSize = "all_storage_classes_128k"
+	}
+	if p.Versioning == nil {
+		p.Versioning = jsii.Bool(true)
+	}
+	return p
+}
+
+// Stack owns the lake's KMS key and its buckets. Later stacks take these
 // fields as props instead of looking the resources up by name.
-type StorageStack struct {
+type Stack struct {
 	awscdk.Stack
 	// LakeKey encrypts every data bucket and, through grants, everything else in the lake.
 	LakeKey awskms.Key
@@ -34,16 +88,16 @@ type StorageStack struct {
 	AccessLogsBucket awss3.Bucket
 }
 
-// NewStorageStack creates the key and the buckets.
-func NewStorageStack(scope constructs.Construct, id string, props *StorageProps) *StorageStack {
-	cfg := props.Config
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	s := &StorageStack{Stack: stack}
+// NewStack creates the key and the buckets.
+func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
+	cfg := props.withDefaults()
+	stack := awscdk.NewStack(scope, &id, &cfg.StackProps)
+	s := &Stack{Stack: stack}
 	removal := baseline.Removal(cfg.AllowDestroy)
 
 	s.LakeKey = awskms.NewKey(stack, jsii.String("LakeKey"), &awskms.KeyProps{
-		Alias:             jsii.String("alias/" + cfg.Project + "-" + cfg.Profile + "-lake"),
-		Description:       jsii.String("Encrypts the " + cfg.Project + " data lake (" + cfg.Profile + "): buckets, streams, logs, jobs"),
+		Alias:             jsii.String("alias/" + cfg.Deployment.Prefix() + "-lake"),
+		Description:       jsii.String("Encrypts the " + cfg.Deployment.Project + " data lake (" + cfg.Deployment.Profile + "): buckets, streams, logs, jobs"),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal,
 		// The default key policy (the account root may use kms:*) is AWS's own
@@ -84,7 +138,7 @@ func NewStorageStack(scope constructs.Construct, id string, props *StorageProps)
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		EnforceSSL:        jsii.Bool(true),
 		MinimumTLSVersion: jsii.Number(1.2),
-		Versioned:         jsii.Bool(cfg.Versioning),
+		Versioned:         cfg.Versioning,
 		RemovalPolicy:     removal,
 		LifecycleRules: &[]*awss3.LifecycleRule{
 			{Id: jsii.String("expire-access-logs"), Expiration: days(cfg.AccessLogExpiryDays)},
@@ -127,7 +181,7 @@ func NewStorageStack(scope constructs.Construct, id string, props *StorageProps)
 // dataBucket creates one SSE-KMS data bucket with the lake's baseline: bucket
 // key, versioning, TLS only, no public access, access logs, lifecycle, and a
 // policy that refuses uploads not encrypted with the lake key.
-func (s *StorageStack) dataBucket(id, logPrefix string, cfg Config, removal awscdk.RemovalPolicy, extraRules []*awss3.LifecycleRule) awss3.Bucket {
+func (s *Stack) dataBucket(id, logPrefix string, cfg Props, removal awscdk.RemovalPolicy, extraRules []*awss3.LifecycleRule) awss3.Bucket {
 	rules := append(extraRules, noncurrentRule(cfg), abortMultipartRule(cfg))
 	props := &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_KMS,
@@ -139,7 +193,7 @@ func (s *StorageStack) dataBucket(id, logPrefix string, cfg Config, removal awsc
 		BlockedEncryptionTypes:             &[]awss3.BlockedEncryptionType{awss3.BlockedEncryptionType_SSE_C()},
 		EnforceSSL:                         jsii.Bool(true),
 		MinimumTLSVersion:                  jsii.Number(1.2),
-		Versioned:                          jsii.Bool(cfg.Versioning),
+		Versioned:                          cfg.Versioning,
 		ServerAccessLogsBucket:             s.AccessLogsBucket,
 		ServerAccessLogsPrefix:             jsii.String(logPrefix),
 		TargetObjectKeyFormat:              awss3.TargetObjectKeyFormat_PartitionedPrefix(awss3.PartitionDateSource_EVENT_TIME),
@@ -178,7 +232,7 @@ var replicationReasons = baseline.NistHipaa("S3BucketReplicationEnabled",
 
 func days(n int) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(float64(n))) }
 
-func noncurrentRule(cfg Config) *awss3.LifecycleRule {
+func noncurrentRule(cfg Props) *awss3.LifecycleRule {
 	return &awss3.LifecycleRule{
 		Id:                          jsii.String("expire-noncurrent-versions"),
 		NoncurrentVersionExpiration: days(cfg.NoncurrentVersionExpiryDays),
@@ -186,21 +240,21 @@ func noncurrentRule(cfg Config) *awss3.LifecycleRule {
 	}
 }
 
-func abortMultipartRule(cfg Config) *awss3.LifecycleRule {
+func abortMultipartRule(cfg Props) *awss3.LifecycleRule {
 	return &awss3.LifecycleRule{
 		Id:                                  jsii.String("abort-incomplete-multipart-uploads"),
 		AbortIncompleteMultipartUploadAfter: days(cfg.AbortMultipartDays),
 	}
 }
 
-func transitionMinimumObjectSize(cfg Config) awss3.TransitionDefaultMinimumObjectSize {
+func transitionMinimumObjectSize(cfg Props) awss3.TransitionDefaultMinimumObjectSize {
 	if cfg.TransitionMinimumObjectSize == "varies_by_storage_class" {
 		return awss3.TransitionDefaultMinimumObjectSize_VARIES_BY_STORAGE_CLASS
 	}
 	return awss3.TransitionDefaultMinimumObjectSize_ALL_STORAGE_CLASSES_128_K
 }
 
-// dataBuckets are the buckets that hold lake data (not the access logs).
-func (s *StorageStack) dataBuckets() []awss3.IBucket {
+// DataBuckets are the buckets that hold lake data (not the access logs).
+func (s *Stack) DataBuckets() []awss3.IBucket {
 	return []awss3.IBucket{s.RawBucket, s.CuratedBucket, s.AnalyticsBucket}
 }
