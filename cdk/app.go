@@ -6,13 +6,14 @@ import (
 
 	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/layout"
+	"github.com/refdatalake/datalake/lake/network"
 	"github.com/refdatalake/datalake/lake/storage"
 )
 
 // Lake is every stack of one deployment of the lake.
 type Lake struct {
 	Storage   *storage.Stack
-	Network   *NetworkStack
+	Network   *network.Stack
 	Catalog   *CatalogStack
 	Streaming *StreamingStack
 	Analytics *AnalyticsStack
@@ -51,11 +52,15 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		TransitionMinimumObjectSize: cfg.TransitionMinimumObjectSize,
 		RawObjectLockDays:           cfg.RawObjectLockDays,
 	})
-	lake.Network = NewNetworkStack(app, "Network", &NetworkProps{
-		StackProps:  stackProps("network", "VPC with isolated subnets, S3 and DynamoDB gateway endpoints, flow logs"),
-		Config:      cfg,
-		LakeKey:     lake.Storage.LakeKey,
-		LakeBuckets: lake.Storage.DataBuckets(),
+	lake.Network = network.NewStack(app, "Network", &network.Props{
+		StackProps:           stackProps(layout.StackNetwork, "VPC with isolated subnets, S3 and DynamoDB gateway endpoints, flow logs"),
+		LakeKey:              lake.Storage.LakeKey,
+		LakeBuckets:          lake.Storage.DataBuckets(),
+		VpcCidr:              cfg.VpcCidr,
+		MaxAzs:               cfg.MaxAzs,
+		FlowLogRetentionDays: cfg.FlowLogRetentionDays,
+		AllowDestroy:         cfg.AllowDestroy,
+		Emulator:             cfg.Emulator,
 	})
 	var err error
 	lake.Catalog, err = NewCatalogStack(app, "Catalog", &CatalogProps{

@@ -1,4 +1,7 @@
-package main
+// Package network is the lake's Network stack: a VPC with isolated subnets
+// only, gateway endpoints for S3 and DynamoDB with policies that admit the
+// lake's buckets and this account's tables, and encrypted flow logs.
+package network
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -13,20 +16,45 @@ import (
 	"github.com/refdatalake/datalake/lake/baseline"
 )
 
-// NetworkProps configures the Network stack.
-type NetworkProps struct {
+// Props configures the Network stack. Zero values take the defaults given.
+type Props struct {
 	awscdk.StackProps
-	Config Config
-	// LakeKey encrypts the flow log group.
+	// LakeKey encrypts the flow log group. Required.
 	LakeKey awskms.IKey
-	// LakeBuckets are the buckets the S3 gateway endpoint lets traffic reach.
+	// LakeBuckets are the buckets the S3 gateway endpoint lets traffic reach. Required.
 	LakeBuckets []awss3.IBucket
+	// VpcCidr is the VPC's address range. Default 10.40.0.0/16. Changing it
+	// after a deploy replaces the VPC (see the README's Upgrades).
+	VpcCidr string
+	// MaxAzs is how many availability zones get an isolated subnet. Default 2.
+	MaxAzs int
+	// FlowLogRetentionDays keeps flow logs this long (one of
+	// baseline.LogRetentionDays). Default 30.
+	FlowLogRetentionDays int
+	// AllowDestroy makes the flow log group DESTROY instead of RETAIN. Default false.
+	AllowDestroy bool
+	// Emulator keeps the flow log behind a parameter that defaults to false:
+	// LocalStack-compatible emulators reject AWS::EC2::FlowLog. Default false.
+	Emulator bool
 }
 
-// NetworkStack owns the VPC that SageMaker jobs and in-VPC functions run in.
+func (p Props) withDefaults() Props {
+	if p.VpcCidr == "" {
+		p.VpcCidr = "10.40.0.0/16"
+	}
+	if p.MaxAzs == 0 {
+		p.MaxAzs = 2
+	}
+	if p.FlowLogRetentionDays == 0 {
+		p.FlowLogRetentionDays = 30
+	}
+	return p
+}
+
+// Stack owns the VPC that SageMaker jobs and in-VPC functions run in.
 // It has no NAT gateway and no internet gateway: traffic to S3 and DynamoDB
 // stays on the gateway endpoints, which cost nothing per hour.
-type NetworkStack struct {
+type Stack struct {
 	awscdk.Stack
 	// Vpc has one isolated subnet per availability zone.
 	Vpc awsec2.Vpc
@@ -38,11 +66,11 @@ type NetworkStack struct {
 	FlowLogGroup awslogs.LogGroup
 }
 
-// NewNetworkStack creates the VPC, its gateway endpoints and flow logs.
-func NewNetworkStack(scope constructs.Construct, id string, props *NetworkProps) *NetworkStack {
-	cfg := props.Config
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	n := &NetworkStack{Stack: stack}
+// NewStack creates the VPC, its gateway endpoints and flow logs.
+func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
+	cfg := props.withDefaults()
+	stack := awscdk.NewStack(scope, &id, &cfg.StackProps)
+	n := &Stack{Stack: stack}
 
 	n.Vpc = awsec2.NewVpc(stack, jsii.String("LakeVpc"), &awsec2.VpcProps{
 		IpAddresses: awsec2.IpAddresses_Cidr(&cfg.VpcCidr),
@@ -65,7 +93,7 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkProps)
 	})
 	bucketArns := []*string{}
 	objectArns := []*string{}
-	for _, b := range props.LakeBuckets {
+	for _, b := range cfg.LakeBuckets {
 		bucketArns = append(bucketArns, b.BucketArn())
 		objectArns = append(objectArns, jsii.String(*b.BucketArn()+"/*"))
 	}
@@ -103,7 +131,7 @@ func NewNetworkStack(scope constructs.Construct, id string, props *NetworkProps)
 	}))
 
 	n.FlowLogGroup = awslogs.NewLogGroup(stack, jsii.String("FlowLogGroup"), &awslogs.LogGroupProps{
-		EncryptionKey: props.LakeKey,
+		EncryptionKey: cfg.LakeKey,
 		Retention:     baseline.Retention(cfg.FlowLogRetentionDays),
 		RemovalPolicy: baseline.Removal(cfg.AllowDestroy),
 	})

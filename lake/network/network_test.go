@@ -1,0 +1,36 @@
+package network_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/refdatalake/datalake/lake/laketest"
+	"github.com/refdatalake/datalake/lake/layout"
+	"github.com/refdatalake/datalake/lake/network"
+	"github.com/refdatalake/datalake/lake/storage"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	laketest.Close()
+	os.Exit(code)
+}
+
+// The stack, with only its required props, passes the three packs; it has
+// no NAT or internet gateway, so nothing in its subnets reaches the internet.
+func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
+	app := laketest.NewApp(t)
+	st := storage.NewStack(app, "Storage", &storage.Props{Deployment: layout.Deployment{Project: "lib", Profile: "test"}})
+	network.NewStack(app, "Network", &network.Props{LakeKey: st.LakeKey, LakeBuckets: st.DataBuckets()})
+	r := laketest.SynthCompliant(t, app)
+	for _, f := range r.Findings {
+		t.Error(f)
+	}
+	tpl := r.Templates["Network"]
+	for typ, want := range map[string]int{"AWS::EC2::VPC": 1, "AWS::EC2::Subnet": 2, "AWS::EC2::VPCEndpoint": 2, "AWS::EC2::FlowLog": 1,
+		"AWS::EC2::NatGateway": 0, "AWS::EC2::InternetGateway": 0} {
+		if n := laketest.Count(tpl, typ); n != want {
+			t.Errorf("%d %s, want %d", n, typ, want)
+		}
+	}
+}
