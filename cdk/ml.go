@@ -23,6 +23,7 @@ import (
 
 	"github.com/refdatalake/datalake/internal/sagemakerimage"
 	"github.com/refdatalake/datalake/lake/baseline"
+	"github.com/refdatalake/datalake/lake/golambda"
 	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/statemachines"
 )
@@ -44,7 +45,7 @@ type MlStack struct {
 	awscdk.Stack
 	TrainAndTransform awsstepfunctions.StateMachine
 	Tune              awsstepfunctions.StateMachine
-	Evaluate          *GoFunction
+	Evaluate          *golambda.Function
 	Registry          awsdynamodb.Table
 	Topic             awssns.Topic
 	SageMakerRole     awsiam.IRole
@@ -143,8 +144,8 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 	})
 
 	var err error
-	m.Evaluate, err = NewGoFunction(stack, "EvaluateFunction", GoFunctionProps{
-		Config:      cfg,
+	m.Evaluate, err = golambda.New(stack, "EvaluateFunction", golambda.Props{
+		Arch: cfg.LambdaArch, LogRetentionDays: cfg.LogRetentionDays, AllowDestroy: cfg.AllowDestroy,
 		Package:     "./lambdas/evaluate",
 		Description: "Scores batch transform predictions against the validation labels: confusion matrix, precision, recall, F1, ROC AUC",
 		LakeKey:     props.LakeKey,

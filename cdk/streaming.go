@@ -19,6 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/refdatalake/datalake/lake/baseline"
+	"github.com/refdatalake/datalake/lake/golambda"
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
@@ -42,7 +43,7 @@ type StreamingStack struct {
 	// Stream receives producer records (KMS-encrypted with the lake key).
 	Stream awskinesis.Stream
 	// Transform validates and partitions each record.
-	Transform *GoFunction
+	Transform *golambda.Function
 	// DeliveryStream converts to Parquet and writes to the raw bucket.
 	DeliveryStream awskinesisfirehose.DeliveryStream
 	// AlarmTopic receives every ingestion alarm (KMS-encrypted).
@@ -70,8 +71,8 @@ func NewStreamingStack(scope constructs.Construct, id string, props *StreamingPr
 	s.Stream = awskinesis.NewStream(stack, jsii.String("TelemetryStream"), streamProps)
 	baseline.Suppress(s.Stream, baseline.NagReason{Rule: "AwsSolutions-KDS3", Reason: "The lake's customer-managed key is deliberate: one key, one key policy and one CloudTrail trail of use for all lake data; its cost ($1/month plus requests) is in the README."})
 
-	transform, err := NewGoFunction(stack, "Transform", GoFunctionProps{
-		Config:              cfg,
+	transform, err := golambda.New(stack, "Transform", golambda.Props{
+		Arch: cfg.LambdaArch, LogRetentionDays: cfg.LogRetentionDays, AllowDestroy: cfg.AllowDestroy,
 		Package:             "./lambdas/transform",
 		Description:         "Firehose transform: CSV or JSON telemetry -> schema-valid JSON + event-time partition keys",
 		LakeKey:             props.LakeKey,

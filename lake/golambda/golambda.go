@@ -1,4 +1,7 @@
-package main
+// Package golambda is the lake's Go Lambda construct: a provided.al2023
+// function built from Go source at synth (no Docker), reproducibly, with its
+// own encrypted log group and a role that holds one customer-managed policy.
+package golambda
 
 import (
 	"fmt"
@@ -15,9 +18,17 @@ import (
 	"github.com/refdatalake/datalake/lake/baseline"
 )
 
-// GoFunctionProps configures a Go Lambda.
-type GoFunctionProps struct {
-	Config Config
+// Props configures a Go Lambda. Zero values take the defaults given.
+type Props struct {
+	// Arch is the GOARCH the bootstrap is built for: "arm64" (default) or
+	// "amd64"; an emulator that runs the bootstrap as a host process needs
+	// the host's.
+	Arch string
+	// LogRetentionDays keeps the function's logs this long (one of
+	// baseline.LogRetentionDays). Default 30.
+	LogRetentionDays int
+	// AllowDestroy makes the log group DESTROY instead of RETAIN. Default false.
+	AllowDestroy bool
 	// Package is the handler's main package, module-relative ("./lambdas/transform").
 	Package string
 	// Description says what the function does.
@@ -40,10 +51,10 @@ type GoFunctionProps struct {
 	NoDlqReason string
 }
 
-// GoFunction is a provided.al2023 Lambda built from Go source at synth, with
+// Function is a provided.al2023 Lambda built from Go source at synth, with
 // its own encrypted log group and a role that holds only a customer-managed
 // policy: callers add statements to Policy, never inline grants.
-type GoFunction struct {
+type Function struct {
 	constructs.Construct
 	Function awslambda.Function
 	Role     awsiam.Role
@@ -52,11 +63,17 @@ type GoFunction struct {
 	LogGroup awslogs.LogGroup
 }
 
-// NewGoFunction builds props.Package and creates the function. A build error
-// is returned with the package name so synth stops with it.
-func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps) (*GoFunction, error) {
-	cfg := props.Config
-	code, err := lambdabuild.Code(props.Package, cfg.LambdaArch)
+// New builds props.Package and creates the function. A build error is
+// returned with the package name so synth stops with it.
+func New(scope constructs.Construct, id string, props Props) (*Function, error) {
+	cfg := props
+	if cfg.Arch == "" {
+		cfg.Arch = "arm64"
+	}
+	if cfg.LogRetentionDays == 0 {
+		cfg.LogRetentionDays = 30
+	}
+	code, err := lambdabuild.Code(props.Package, cfg.Arch)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +81,7 @@ func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps)
 		return nil, fmt.Errorf("function %s: OutsideVpcReason and NoDlqReason are required", id)
 	}
 	c := constructs.NewConstruct(scope, &id)
-	f := &GoFunction{Construct: c}
+	f := &Function{Construct: c}
 	f.LogGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
 		EncryptionKey: props.LakeKey,
 		Retention:     baseline.Retention(cfg.LogRetentionDays),
@@ -98,7 +115,7 @@ func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps)
 	fnProps := &awslambda.FunctionProps{
 		Description:   jsii.String(props.Description),
 		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture:  lambdabuild.Architecture(cfg.LambdaArch),
+		Architecture:  lambdabuild.Architecture(cfg.Arch),
 		Handler:       jsii.String("bootstrap"),
 		Code:          code,
 		MemorySize:    jsii.Number(float64(memory)),
