@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/refdatalake/datalake/lake/analytics"
 	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/lake/network"
@@ -16,7 +17,7 @@ type Lake struct {
 	Network   *network.Stack
 	Catalog   *CatalogStack
 	Streaming *StreamingStack
-	Analytics *AnalyticsStack
+	Analytics *analytics.Stack
 	ML        *MlStack
 }
 
@@ -85,12 +86,14 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 	if err != nil {
 		return nil, err
 	}
-	lake.Analytics, err = NewAnalyticsStack(app, "Analytics", &AnalyticsProps{
-		StackProps:      stackProps("analytics", "Athena workgroups with cost and encryption guardrails, named queries"),
-		Config:          cfg,
-		LakeKey:         lake.Storage.LakeKey,
-		AnalyticsBucket: lake.Storage.AnalyticsBucket,
-		Database:        lake.Catalog.Database,
+	lake.Analytics, err = analytics.NewStack(app, "Analytics", &analytics.Props{
+		StackProps:           stackProps(layout.StackAnalytics, "Athena workgroups with cost and encryption guardrails, named queries"),
+		Deployment:           deployment,
+		LakeKey:              lake.Storage.LakeKey,
+		AnalyticsBucket:      lake.Storage.AnalyticsBucket,
+		Database:             lake.Catalog.Database,
+		BytesScannedCutoffMB: cfg.AthenaBytesScannedCutoffMB,
+		Emulator:             cfg.Emulator,
 	})
 	if err != nil {
 		return nil, err

@@ -1,4 +1,6 @@
-package main
+// Package analytics is the lake's Analytics stack: Athena workgroups with
+// cost and encryption guardrails, and the named queries of internal/queries.
+package analytics
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -14,33 +16,46 @@ import (
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
-// AnalyticsProps configures the Analytics stack.
-type AnalyticsProps struct {
+// Props configures the Analytics stack. Zero values take the defaults given.
+type Props struct {
 	awscdk.StackProps
-	Config          Config
-	LakeKey         awskms.IKey
+	// Deployment names the workgroups. Required.
+	Deployment layout.Deployment
+	// LakeKey encrypts query results. Required.
+	LakeKey awskms.IKey
+	// AnalyticsBucket receives query results under athena-results/. Required.
 	AnalyticsBucket awss3.IBucket
-	Database        awsglue.IDatabase
+	// Database is where the named queries run. Required.
+	Database awsglue.IDatabase
+	// BytesScannedCutoffMB cancels any query that would scan more (Athena's
+	// minimum is 10 MB; at $5 per TB, 1 GB costs half a cent). Default 1024.
+	BytesScannedCutoffMB int
+	// Emulator keeps the named queries behind a parameter that defaults to
+	// false: LocalStack-compatible emulators reject AWS::Athena::NamedQuery.
+	Emulator bool
 }
 
-// AnalyticsStack owns the Athena workgroups and the named queries.
-type AnalyticsStack struct {
+// Stack owns the Athena workgroups and the named queries.
+type Stack struct {
 	awscdk.Stack
-	// Workgroups by name: "analysts" for people, "ml" for pipelines.
+	// Workgroups by name (layout.Workgroups): "analysts" for people, "ml" for pipelines.
 	Workgroups map[string]awsathena.CfnWorkGroup
 }
 
-// NewAnalyticsStack creates the guarded workgroups and publishes every query
+// NewStack creates the guarded workgroups and publishes every query
 // of internal/queries as a named query in the analysts workgroup.
-func NewAnalyticsStack(scope constructs.Construct, id string, props *AnalyticsProps) (*AnalyticsStack, error) {
-	cfg := props.Config
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	a := &AnalyticsStack{Stack: stack, Workgroups: map[string]awsathena.CfnWorkGroup{}}
+func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, error) {
+	cfg := *props
+	if cfg.BytesScannedCutoffMB == 0 {
+		cfg.BytesScannedCutoffMB = 1024
+	}
+	stack := awscdk.NewStack(scope, &id, &cfg.StackProps)
+	a := &Stack{Stack: stack, Workgroups: map[string]awsathena.CfnWorkGroup{}}
 	for _, name := range layout.Workgroups {
-		wgName := layout.Deployment{Project: cfg.Project, Profile: cfg.Profile}.Workgroup(name)
+		wgName := cfg.Deployment.Workgroup(name)
 		a.Workgroups[name] = awsathena.NewCfnWorkGroup(stack, jsii.String(titleCase(name)+"Workgroup"), &awsathena.CfnWorkGroupProps{
 			Name:        jsii.String(wgName),
-			Description: jsii.String("Athena workgroup " + name + " of the " + cfg.Project + " lake (" + cfg.Profile + ")"),
+			Description: jsii.String("Athena workgroup " + name + " of the " + cfg.Deployment.Project + " lake (" + cfg.Deployment.Profile + ")"),
 			State:       jsii.String("ENABLED"),
 			// A workgroup that has run one query, or holds named queries, cannot be
 			// deleted without this ("WorkGroup ... is not empty"), so `make destroy`
@@ -53,13 +68,13 @@ func NewAnalyticsStack(scope constructs.Construct, id string, props *AnalyticsPr
 				EnforceWorkGroupConfiguration:   jsii.Bool(true),
 				PublishCloudWatchMetricsEnabled: jsii.Bool(true),
 				// Athena bills $5 per TB scanned: a runaway query stops at this many bytes.
-				BytesScannedCutoffPerQuery: jsii.Number(float64(cfg.AthenaBytesScannedCutoffMB) * 1024 * 1024),
+				BytesScannedCutoffPerQuery: jsii.Number(float64(cfg.BytesScannedCutoffMB) * 1024 * 1024),
 				EngineVersion:              &awsathena.CfnWorkGroup_EngineVersionProperty{SelectedEngineVersion: jsii.String("Athena engine version 3")},
 				ResultConfiguration: &awsathena.CfnWorkGroup_ResultConfigurationProperty{
-					OutputLocation: jsii.String("s3://" + *props.AnalyticsBucket.BucketName() + "/" + layout.AthenaResultsPrefix + name + "/"),
+					OutputLocation: jsii.String("s3://" + *cfg.AnalyticsBucket.BucketName() + "/" + layout.AthenaResultsPrefix + name + "/"),
 					EncryptionConfiguration: &awsathena.CfnWorkGroup_EncryptionConfigurationProperty{
 						EncryptionOption: jsii.String("SSE_KMS"),
-						KmsKey:           props.LakeKey.KeyArn(),
+						KmsKey:           cfg.LakeKey.KeyArn(),
 					},
 				},
 			},
@@ -74,7 +89,7 @@ func NewAnalyticsStack(scope constructs.Construct, id string, props *AnalyticsPr
 		nq := awsathena.NewCfnNamedQuery(stack, jsii.String(titleCase(q.Name)+"Query"), &awsathena.CfnNamedQueryProps{
 			Name:        jsii.String(q.Name),
 			Description: jsii.String(truncate(q.Description, 1024)),
-			Database:    props.Database.DatabaseName(),
+			Database:    cfg.Database.DatabaseName(),
 			QueryString: jsii.String(q.SQL),
 			WorkGroup:   a.Workgroups[layout.WorkgroupAnalysts].Ref(),
 		})
