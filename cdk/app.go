@@ -6,6 +6,7 @@ import (
 
 	"github.com/refdatalake/datalake/lake/analytics"
 	"github.com/refdatalake/datalake/lake/baseline"
+	"github.com/refdatalake/datalake/lake/ingest"
 	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/lake/network"
 	"github.com/refdatalake/datalake/lake/storage"
@@ -16,7 +17,7 @@ type Lake struct {
 	Storage   *storage.Stack
 	Network   *network.Stack
 	Catalog   *CatalogStack
-	Streaming *StreamingStack
+	Streaming *ingest.Stack
 	Analytics *analytics.Stack
 	ML        *MlStack
 }
@@ -75,13 +76,23 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 	if err != nil {
 		return nil, err
 	}
-	lake.Streaming, err = NewStreamingStack(app, "Streaming", &StreamingProps{
-		StackProps:     stackProps("streaming", "Kinesis stream, transform Lambda, Firehose to Parquet, ingestion alarms"),
-		Config:         cfg,
-		LakeKey:        lake.Storage.LakeKey,
-		RawBucket:      lake.Storage.RawBucket,
-		Database:       lake.Catalog.Database,
-		TelemetryTable: lake.Catalog.RawTelemetryCfn,
+	lake.Streaming, err = ingest.NewStack(app, "Streaming", &ingest.Props{
+		StackProps:                   stackProps(layout.StackStreaming, "Kinesis stream, transform Lambda, Firehose to Parquet, ingestion alarms"),
+		Deployment:                   deployment,
+		LakeKey:                      lake.Storage.LakeKey,
+		RawBucket:                    lake.Storage.RawBucket,
+		Database:                     lake.Catalog.Database,
+		TelemetryTable:               lake.Catalog.RawTelemetryCfn,
+		OnDemand:                     cfg.StreamMode == "on_demand",
+		Shards:                       cfg.StreamShards,
+		RetentionHours:               cfg.StreamRetentionHours,
+		BufferSeconds:                cfg.FirehoseBufferSeconds,
+		BufferMB:                     cfg.FirehoseBufferMB,
+		TransformReservedConcurrency: cfg.TransformReservedConcurrency,
+		LambdaArch:                   cfg.LambdaArch,
+		LogRetentionDays:             cfg.LogRetentionDays,
+		AllowDestroy:                 cfg.AllowDestroy,
+		AlarmEmail:                   cfg.AlarmEmail,
 	})
 	if err != nil {
 		return nil, err

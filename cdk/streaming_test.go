@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
 	"github.com/refdatalake/datalake/internal/schema"
+	"github.com/refdatalake/datalake/lake/ingest"
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
@@ -74,7 +75,7 @@ func TestFirehoseDelivery(t *testing.T) {
 				"ProcessingConfiguration": obj(map[string]any{"Enabled": true, "Processors": []any{obj(map[string]any{"Type": "Lambda",
 					"Parameters": arr(
 						map[string]any{"ParameterName": "LambdaArn", "ParameterValue": obj(map[string]any{"Fn::GetAtt": arr(assertions.Match_StringLikeRegexp(jsiiStr("^TransformFunction")))})},
-						map[string]any{"ParameterName": "BufferSizeInMBs", "ParameterValue": TransformBatchMB},
+						map[string]any{"ParameterName": "BufferSizeInMBs", "ParameterValue": ingest.TransformBatchMB},
 					)})}}),
 				"DataFormatConversionConfiguration": obj(map[string]any{
 					"Enabled":                   true,

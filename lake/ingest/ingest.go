@@ -1,4 +1,7 @@
-package main
+// Package ingest is the lake's Streaming stack: the Kinesis stream producers
+// write to, the Go transform Lambda, Firehose converting to Parquet with
+// event-time dynamic partitioning, and the ingestion alarms and their topic.
+package ingest
 
 import (
 	"fmt"
@@ -26,19 +29,59 @@ import (
 // TransformBatchMB is how much data Firehose hands the transform per call.
 const TransformBatchMB = "0.5"
 
-// StreamingProps configures the Streaming stack.
-type StreamingProps struct {
+// Props configures the Streaming stack. Zero values take the defaults given.
+type Props struct {
 	awscdk.StackProps
-	Config    Config
-	LakeKey   awskms.IKey
+	// Deployment names the topic. Required.
+	Deployment layout.Deployment
+	// LakeKey encrypts the stream, the topic, the logs and the Parquet. Required.
+	LakeKey awskms.IKey
+	// RawBucket receives telemetry/ and errors/. Required.
 	RawBucket awss3.IBucket
-	// Database and TelemetryTable give Firehose the Parquet schema.
+	// Database and TelemetryTable give Firehose the Parquet schema. Required.
 	Database       awsglue.IDatabase
 	TelemetryTable awsglue.CfnTable
+	// OnDemand makes the stream on-demand (billed per stream hour and GB)
+	// instead of provisioned. Default false.
+	OnDemand bool
+	// Shards is the shard count in provisioned mode, each 1 MB/s or 1,000
+	// records/s of writes. Default 1.
+	Shards int
+	// RetentionHours keeps records in the stream for replay (24 to 8760). Default 24.
+	RetentionHours int
+	// BufferSeconds flushes Firehose's buffer at least this often (60 to 900). Default 300.
+	BufferSeconds int
+	// BufferMB flushes at this size; Parquet conversion needs at least 64. Default 64.
+	BufferMB int
+	// TransformReservedConcurrency reserves concurrency for the transform; 0
+	// (default) reserves none, because a new account cannot reserve any.
+	TransformReservedConcurrency int
+	// LambdaArch is the transform's GOARCH. Default arm64.
+	LambdaArch string
+	// LogRetentionDays keeps the transform's and Firehose's logs. Default 30.
+	LogRetentionDays int
+	// AllowDestroy makes the stream and log groups DESTROY instead of RETAIN. Default false.
+	AllowDestroy bool
+	// AlarmEmail, when set, subscribes this address to the alarm topic.
+	AlarmEmail string
 }
 
-// StreamingStack owns ingestion: stream, transform Lambda, Firehose, alarms.
-type StreamingStack struct {
+func (p Props) withDefaults() Props {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&p.Shards, 1)
+	def(&p.RetentionHours, 24)
+	def(&p.BufferSeconds, 300)
+	def(&p.BufferMB, 64)
+	def(&p.LogRetentionDays, 30)
+	return p
+}
+
+// Stack owns ingestion: stream, transform Lambda, Firehose, alarms.
+type Stack struct {
 	awscdk.Stack
 	// Stream receives producer records (KMS-encrypted with the lake key).
 	Stream awskinesis.Stream
@@ -50,23 +93,24 @@ type StreamingStack struct {
 	AlarmTopic awssns.Topic
 }
 
-// NewStreamingStack creates the ingestion path.
-func NewStreamingStack(scope constructs.Construct, id string, props *StreamingProps) (*StreamingStack, error) {
-	cfg := props.Config
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	s := &StreamingStack{Stack: stack}
+// NewStack creates the ingestion path.
+func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, error) {
+	cfg := props.withDefaults()
+	props = &cfg
+	stack := awscdk.NewStack(scope, &id, &cfg.StackProps)
+	s := &Stack{Stack: stack}
 
 	streamProps := &awskinesis.StreamProps{
 		Encryption:      awskinesis.StreamEncryption_KMS,
 		EncryptionKey:   props.LakeKey,
-		RetentionPeriod: awscdk.Duration_Hours(jsii.Number(float64(cfg.StreamRetentionHours))),
+		RetentionPeriod: awscdk.Duration_Hours(jsii.Number(float64(cfg.RetentionHours))),
 		RemovalPolicy:   baseline.Removal(cfg.AllowDestroy),
 	}
-	if cfg.StreamMode == "on_demand" {
+	if cfg.OnDemand {
 		streamProps.StreamMode = awskinesis.StreamMode_ON_DEMAND
 	} else {
 		streamProps.StreamMode = awskinesis.StreamMode_PROVISIONED
-		streamProps.ShardCount = jsii.Number(float64(cfg.StreamShards))
+		streamProps.ShardCount = jsii.Number(float64(cfg.Shards))
 	}
 	s.Stream = awskinesis.NewStream(stack, jsii.String("TelemetryStream"), streamProps)
 	baseline.Suppress(s.Stream, baseline.NagReason{Rule: "AwsSolutions-KDS3", Reason: "The lake's customer-managed key is deliberate: one key, one key policy and one CloudTrail trail of use for all lake data; its cost ($1/month plus requests) is in the README."})
@@ -99,8 +143,8 @@ func NewStreamingStack(scope constructs.Construct, id string, props *StreamingPr
 		DataOutputPrefix:  jsii.String(layout.TelemetryDataPrefix),
 		ErrorOutputPrefix: jsii.String(layout.TelemetryErrorPrefix),
 		EncryptionKey:     props.LakeKey,
-		BufferingInterval: awscdk.Duration_Seconds(jsii.Number(float64(cfg.FirehoseBufferSeconds))),
-		BufferingSize:     awscdk.Size_Mebibytes(jsii.Number(float64(cfg.FirehoseBufferMB))),
+		BufferingInterval: awscdk.Duration_Seconds(jsii.Number(float64(cfg.BufferSeconds))),
+		BufferingSize:     awscdk.Size_Mebibytes(jsii.Number(float64(cfg.BufferMB))),
 		LoggingConfig:     awskinesisfirehose.NewEnableLogging(firehoseLogs),
 		Processors: &[]awskinesisfirehose.IDataProcessor{awskinesisfirehose.NewLambdaFunctionProcessor(transform.Function, &awskinesisfirehose.DataProcessorProps{
 			// Lowered to 0.5 MB below (Size cannot say half a MiB).
@@ -140,11 +184,11 @@ func NewStreamingStack(scope constructs.Construct, id string, props *StreamingPr
 	// Redshift and OpenSearch destinations read; unused, it is template noise
 	// that CloudFormation's validation flags (W7001).
 	if !*stack.Node().TryRemoveChild(jsii.String("@aws-cdk--aws-kinesisfirehose.CidrBlocks")) {
-		return nil, fmt.Errorf("streaming: the Firehose CIDR mapping moved; update the removal in streaming.go")
+		return nil, fmt.Errorf("streaming: the Firehose CIDR mapping moved; update the removal in lake/ingest")
 	}
 
 	s.AlarmTopic = awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
-		DisplayName: jsii.String(cfg.Project + " " + cfg.Profile + " ingestion alarms"),
+		DisplayName: jsii.String(cfg.Deployment.Project + " " + cfg.Deployment.Profile + " ingestion alarms"),
 		MasterKey:   props.LakeKey,
 		EnforceSSL:  jsii.Bool(true),
 	})
@@ -178,7 +222,7 @@ func NewStreamingStack(scope constructs.Construct, id string, props *StreamingPr
 
 // firehoseRole is written by hand: the L2 would add an inline policy with
 // wildcards; this one names each resource and prefix.
-func (s *StreamingStack) firehoseRole(props *StreamingProps, logs awslogs.LogGroup) awsiam.IRole {
+func (s *Stack) firehoseRole(props *Props, logs awslogs.LogGroup) awsiam.IRole {
 	region, account, partition := *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID(), *awscdk.Aws_PARTITION()
 	bucket := props.RawBucket.BucketArn()
 	statements := []awsiam.PolicyStatement{
@@ -214,7 +258,7 @@ func (s *StreamingStack) firehoseRole(props *StreamingProps, logs awslogs.LogGro
 }
 
 // addAlarms wires every ingestion alarm to the alarm topic.
-func (s *StreamingStack) addAlarms(cfg Config) {
+func (s *Stack) addAlarms(cfg Props) {
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	alarm := func(id, description string, metric awscloudwatch.IMetric, op awscloudwatch.ComparisonOperator, threshold float64, periods int) {
 		a := metric.(awscloudwatch.Metric).CreateAlarm(s.Stack, &id, &awscloudwatch.CreateAlarmOptions{
@@ -235,7 +279,7 @@ func (s *StreamingStack) addAlarms(cfg Config) {
 		s.Stream.MetricGetRecordsIteratorAgeMilliseconds(max5), gt, 15*60*1000, 3)
 	// Freshness legitimately reaches the buffer interval; beyond it plus 15 minutes, delivery is stuck.
 	alarm("DataFreshnessAlarm", "Oldest record in Firehose not yet in S3 is older than the buffer interval + 15 minutes",
-		s.DeliveryStream.Metric(jsii.String("DeliveryToS3.DataFreshness"), max5), gt, float64(cfg.FirehoseBufferSeconds+15*60), 1)
+		s.DeliveryStream.Metric(jsii.String("DeliveryToS3.DataFreshness"), max5), gt, float64(cfg.BufferSeconds+15*60), 1)
 	alarm("ProcessingFailureAlarm", "A Firehose call of the transform Lambda failed (records went to the error prefix)",
 		s.DeliveryStream.Metric(jsii.String("ExecuteProcessing.Success"), min5), lt, 1, 1)
 	alarm("ConversionFailureAlarm", "Records failed Parquet conversion (they went to the error prefix)",
