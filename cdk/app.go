@@ -6,6 +6,7 @@ import (
 
 	"github.com/refdatalake/datalake/lake/analytics"
 	"github.com/refdatalake/datalake/lake/baseline"
+	"github.com/refdatalake/datalake/lake/catalog"
 	"github.com/refdatalake/datalake/lake/ingest"
 	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/lake/network"
@@ -16,7 +17,7 @@ import (
 type Lake struct {
 	Storage   *storage.Stack
 	Network   *network.Stack
-	Catalog   *CatalogStack
+	Catalog   *catalog.Stack
 	Streaming *ingest.Stack
 	Analytics *analytics.Stack
 	ML        *MlStack
@@ -65,13 +66,19 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		Emulator:             cfg.Emulator,
 	})
 	var err error
-	lake.Catalog, err = NewCatalogStack(app, "Catalog", &CatalogProps{
-		StackProps:      stackProps("catalog", "Glue database, tables, landing crawler, curate and features jobs, workflow, data quality"),
-		Config:          cfg,
+	lake.Catalog, err = catalog.NewStack(app, "Catalog", &catalog.Props{
+		StackProps:      stackProps(layout.StackCatalog, "Glue database, tables, landing crawler, curate and features jobs, workflow, data quality"),
+		Deployment:      deployment,
 		LakeKey:         lake.Storage.LakeKey,
 		RawBucket:       lake.Storage.RawBucket,
 		CuratedBucket:   lake.Storage.CuratedBucket,
 		AnalyticsBucket: lake.Storage.AnalyticsBucket,
+		WorkerType:      cfg.GlueWorkerType,
+		Workers:         cfg.GlueWorkers,
+		TimeoutMinutes:  cfg.GlueTimeoutMinutes,
+		MaxRetries:      cfg.GlueMaxRetries,
+		EtlSchedule:     cfg.EtlSchedule,
+		Emulator:        cfg.Emulator,
 	})
 	if err != nil {
 		return nil, err

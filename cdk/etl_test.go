@@ -1,8 +1,6 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -251,39 +249,6 @@ func TestDataQualityRulesFollowTheSchema(t *testing.T) {
 				t.Errorf("ruleset lacks %s:\n%s", want, dqdl)
 			}
 		}
-	}
-}
-
-func TestLakeJobsZipIsReproducibleAndLean(t *testing.T) {
-	a, err := lakeJobsZip()
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, _ := os.ReadFile(a)
-	if err := os.Remove(a); err != nil {
-		t.Fatal(err)
-	}
-	b, err := lakeJobsZip()
-	if err != nil {
-		t.Fatal(err)
-	}
-	second, _ := os.ReadFile(b)
-	if !bytes.Equal(first, second) {
-		t.Fatal("two packings of glue/lake_jobs differ")
-	}
-	z, err := zip.NewReader(bytes.NewReader(second), int64(len(second)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, f := range z.File {
-		names = append(names, f.Name)
-		if !strings.HasPrefix(f.Name, "lake_jobs/") || !strings.HasSuffix(f.Name, ".py") {
-			t.Errorf("unexpected entry %s", f.Name)
-		}
-	}
-	if !contains(names, "lake_jobs/__init__.py") || !contains(names, "lake_jobs/curate.py") {
-		t.Errorf("entries %v", names)
 	}
 }
 

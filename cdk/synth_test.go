@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/refdatalake/datalake/internal/lambdabuild"
 )
 
 // Every synth crosses into Node through jsii and costs seconds, so each
@@ -202,4 +204,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// moduleRoot is the repository root, wherever the tests run from.
+func moduleRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return lambdabuild.ModuleRoot(wd)
 }

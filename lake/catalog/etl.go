@@ -1,4 +1,4 @@
-package main
+package catalog
 
 import (
 	"fmt"
@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsglue"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/jsii-runtime-go"
@@ -17,12 +16,6 @@ import (
 	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/layout"
 )
-
-// EtlProps is what the ETL part of the Catalog stack needs from other stacks.
-type EtlProps struct {
-	LakeKey                                   awskms.IKey
-	RawBucket, CuratedBucket, AnalyticsBucket awss3.IBucket
-}
 
 // Etl holds the crawler, the jobs and their orchestration.
 type Etl struct {
@@ -38,9 +31,10 @@ type Etl struct {
 // addEtl creates the security configuration, the landing crawler, the
 // curate and features jobs, the workflow that chains them and the data
 // quality ruleset on the curated table.
-func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
+func (c *Stack) addEtl(props Props) (*Etl, error) {
+	cfg := props
 	stack := c.Stack
-	d := layout.Deployment{Project: cfg.Project, Profile: cfg.Profile}
+	d := cfg.Deployment
 	name := d.Prefix()
 	e := &Etl{}
 
@@ -246,10 +240,10 @@ func (c *CatalogStack) addEtl(cfg Config, props EtlProps) (*Etl, error) {
 			ExtraPythonFiles: &[]awsglue.Code{awsglue.Code_FromBucket(libAsset.Bucket(), libAsset.S3ObjectKey())},
 			GlueVersion:      awsglue.GlueVersion_V5_0,
 			WorkerConfiguration: &awsglue.WorkerConfiguration{
-				WorkerType: glueWorkerType(cfg.GlueWorkerType), NumberOfWorkers: jsii.Number(float64(cfg.GlueWorkers)),
+				WorkerType: glueWorkerType(cfg.WorkerType), NumberOfWorkers: jsii.Number(float64(cfg.Workers)),
 			},
-			Timeout:                    awscdk.Duration_Minutes(jsii.Number(float64(cfg.GlueTimeoutMinutes))),
-			MaxRetries:                 jsii.Number(float64(cfg.GlueMaxRetries)),
+			Timeout:                    awscdk.Duration_Minutes(jsii.Number(float64(cfg.TimeoutMinutes))),
+			MaxRetries:                 jsii.Number(float64(cfg.MaxRetries)),
 			MaxConcurrentRuns:          jsii.Number(1), // bookmarks and overwrites assume one run at a time
 			SecurityConfiguration:      secConfigRef,
 			EnableMetrics:              jsii.Bool(true),

@@ -1,4 +1,9 @@
-package main
+// Package catalog is the lake's Catalog stack: the Glue database and tables
+// (partition projection for Athena), the landing crawler, the curate and
+// features PySpark jobs with their roles, the workflow that chains them, and
+// the data quality ruleset on the curated table. The jobs' code is this
+// repository's glue/ folder, packed at synth.
+package catalog
 
 import (
 	"fmt"
@@ -14,22 +19,50 @@ import (
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
-// CatalogProps configures the Catalog stack.
-type CatalogProps struct {
+// Props configures the Catalog stack. Zero values take the defaults given.
+type Props struct {
 	awscdk.StackProps
-	Config Config
-	// LakeKey encrypts job output, logs and bookmarks.
+	// Deployment names the database, jobs, crawler, workflow and ruleset. Required.
+	Deployment layout.Deployment
+	// LakeKey encrypts job output, logs and bookmarks. Required.
 	LakeKey awskms.IKey
-	// RawBucket holds the raw telemetry table's data and landing/ uploads.
+	// RawBucket holds the raw telemetry table's data and landing/ uploads. Required.
 	RawBucket awss3.IBucket
-	// CuratedBucket receives the curate job's output.
+	// CuratedBucket receives the curate job's output. Required.
 	CuratedBucket awss3.IBucket
-	// AnalyticsBucket receives the features job's training sets.
+	// AnalyticsBucket receives the features job's training sets. Required.
 	AnalyticsBucket awss3.IBucket
+	// WorkerType of the jobs: "G.1X" (default), "G.2X" or "G.4X".
+	WorkerType string
+	// Workers per job run, one of them the driver. Default 2.
+	Workers int
+	// TimeoutMinutes stops a job run that takes longer. Default 60.
+	TimeoutMinutes int
+	// MaxRetries re-runs a failed job run. Default 0.
+	MaxRetries int
+	// EtlSchedule starts the workflow on a Glue cron expression; "" (default)
+	// is on demand only, so an idle deployment runs nothing.
+	EtlSchedule string
+	// Emulator keeps the security configuration, workflow and ruleset behind
+	// parameters that default to false: emulators reject their types.
+	Emulator bool
 }
 
-// CatalogStack owns the Glue database and tables.
-type CatalogStack struct {
+func (p Props) withDefaults() Props {
+	if p.WorkerType == "" {
+		p.WorkerType = "G.1X"
+	}
+	if p.Workers == 0 {
+		p.Workers = 2
+	}
+	if p.TimeoutMinutes == 0 {
+		p.TimeoutMinutes = 60
+	}
+	return p
+}
+
+// Stack owns the Glue database and tables, and the ETL that fills them.
+type Stack struct {
 	awscdk.Stack
 	// Database is the lake's Glue database.
 	Database awsglue.Database
@@ -45,15 +78,16 @@ type CatalogStack struct {
 	Etl *Etl
 }
 
-// NewCatalogStack creates the database, the tables, and the ETL that fills them.
-func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps) (*CatalogStack, error) {
-	cfg := props.Config
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	c := &CatalogStack{Stack: stack}
+// NewStack creates the database, the tables, and the ETL that fills them.
+func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, error) {
+	cfg := props.withDefaults()
+	props = &cfg
+	stack := awscdk.NewStack(scope, &id, &cfg.StackProps)
+	c := &Stack{Stack: stack}
 
 	c.Database = awsglue.NewDatabase(stack, jsii.String("LakeDatabase"), &awsglue.DatabaseProps{
-		DatabaseName: jsii.String(layout.Deployment{Project: cfg.Project, Profile: cfg.Profile}.Database()),
-		Description:  jsii.String("Tables of the " + cfg.Project + " lake (" + cfg.Profile + ")"),
+		DatabaseName: jsii.String(cfg.Deployment.Database()),
+		Description:  jsii.String("Tables of the " + cfg.Deployment.Project + " lake (" + cfg.Deployment.Profile + ")"),
 		// The database holds definitions only (the data is in the buckets, and
 		// the tables are declared here or re-crawled): it goes with the stack,
 		// so its fixed name, which queries use, is free for the next deploy.
@@ -135,9 +169,7 @@ func NewCatalogStack(scope constructs.Construct, id string, props *CatalogProps)
 	c.TrainingFeatures.Node().DefaultChild().(awsglue.CfnTable).AddPropertyOverride(
 		jsii.String("TableInput.StorageDescriptor.SerdeInfo.Parameters"), map[string]string{"field.delim": ","})
 
-	etl, err := c.addEtl(cfg, EtlProps{
-		LakeKey: props.LakeKey, RawBucket: props.RawBucket, CuratedBucket: props.CuratedBucket, AnalyticsBucket: props.AnalyticsBucket,
-	})
+	etl, err := c.addEtl(cfg)
 	if err != nil {
 		return nil, err
 	}
