@@ -9,6 +9,7 @@ import (
 	"github.com/refdatalake/datalake/lake/catalog"
 	"github.com/refdatalake/datalake/lake/ingest"
 	"github.com/refdatalake/datalake/lake/layout"
+	"github.com/refdatalake/datalake/lake/ml"
 	"github.com/refdatalake/datalake/lake/network"
 	"github.com/refdatalake/datalake/lake/storage"
 )
@@ -20,7 +21,7 @@ type Lake struct {
 	Catalog   *catalog.Stack
 	Streaming *ingest.Stack
 	Analytics *analytics.Stack
-	ML        *MlStack
+	ML        *ml.Stack
 }
 
 // NewLake adds the lake's stacks to app, wired through typed props, with tags
@@ -117,13 +118,26 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		return nil, err
 	}
 
-	lake.ML, err = NewMlStack(app, "ML", &MlProps{
-		StackProps:      stackProps("ml", "ML workflows: train and transform, hyperparameter tuning, evaluate Lambda, model registry"),
-		Config:          cfg,
-		LakeKey:         lake.Storage.LakeKey,
-		AnalyticsBucket: lake.Storage.AnalyticsBucket,
-		Vpc:             lake.Network.Vpc,
-		FeaturesJobName: lake.Catalog.Etl.FeaturesJobName,
+	lake.ML, err = ml.NewStack(app, "ML", &ml.Props{
+		StackProps:                stackProps(layout.StackML, "ML workflows: train and transform, hyperparameter tuning, evaluate Lambda, model registry"),
+		Deployment:                deployment,
+		LakeKey:                   lake.Storage.LakeKey,
+		AnalyticsBucket:           lake.Storage.AnalyticsBucket,
+		Vpc:                       lake.Network.Vpc,
+		FeaturesJobName:           lake.Catalog.Etl.FeaturesJobName,
+		FeaturesJobTimeoutMinutes: cfg.GlueTimeoutMinutes,
+		TrainingInstanceType:      cfg.TrainingInstanceType,
+		TransformInstanceType:     cfg.TransformInstanceType,
+		TuningMaxJobs:             cfg.TuningMaxJobs,
+		TuningMaxParallelJobs:     cfg.TuningMaxParallelJobs,
+		MinAuc:                    jsii.Number(cfg.MinAuc),
+		Schedule:                  cfg.MlSchedule,
+		ScheduleEnabled:           cfg.MlScheduleEnabled,
+		Region:                    cfg.Region,
+		DeletionProtection:        cfg.Profile == ProfileProd,
+		LambdaArch:                cfg.LambdaArch,
+		LogRetentionDays:          cfg.LogRetentionDays,
+		AllowDestroy:              cfg.AllowDestroy,
 	})
 	if err != nil {
 		return nil, err

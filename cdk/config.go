@@ -9,7 +9,7 @@ import (
 
 	"github.com/refdatalake/datalake/internal/sagemakerimage"
 	"github.com/refdatalake/datalake/lake/baseline"
-	"github.com/refdatalake/datalake/statemachines"
+	"github.com/refdatalake/datalake/lake/ml"
 )
 
 // Profiles a synth can target with `-c profile=NAME`.
@@ -359,14 +359,8 @@ func (c Config) Validate() error {
 	if !(strings.HasPrefix(c.MlSchedule, "cron(") || strings.HasPrefix(c.MlSchedule, "rate(")) || !strings.HasSuffix(c.MlSchedule, ")") {
 		return fmt.Errorf("mlSchedule %q is not an EventBridge schedule: use cron(...) or rate(...), e.g. -c 'mlSchedule=cron(0 4 ? * SUN *)'", c.MlSchedule)
 	}
-	for _, name := range []string{statemachines.TrainAndTransform, statemachines.Tune} {
-		def, err := statemachines.Raw(name)
-		if err != nil {
-			return err
-		}
-		if err := fitsMachineTimeout(name, def, featuresJobSeconds(c)); err != nil {
-			return err
-		}
+	if err := ml.CheckMachineTimeouts(c.GlueTimeoutMinutes); err != nil {
+		return err
 	}
 	if c.Region != "" {
 		if _, err := sagemakerimage.XGBoost(c.Region); err != nil {

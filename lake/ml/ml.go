@@ -1,4 +1,7 @@
-package main
+// Package ml is the lake's ML stack: the train-and-transform and tune state
+// machines from statemachines/, the evaluate Lambda, the SageMaker execution
+// role and its security group, the model registry and the notification topic.
+package ml
 
 import (
 	"encoding/json"
@@ -28,20 +31,74 @@ import (
 	"github.com/refdatalake/datalake/statemachines"
 )
 
-// MlProps is what the ML stack needs from the others.
-type MlProps struct {
+// Props configures the ML stack. Zero values take the defaults given.
+type Props struct {
 	awscdk.StackProps
-	Config          Config
-	LakeKey         awskms.IKey
+	// Deployment names the jobs, state machines and topic. Required.
+	Deployment layout.Deployment
+	// LakeKey encrypts the registry, topic, logs, job volumes and outputs. Required.
+	LakeKey awskms.IKey
+	// AnalyticsBucket holds training sets, models and predictions. Required.
 	AnalyticsBucket awss3.IBucket
-	Vpc             awsec2.IVpc
-	// FeaturesJobName is the Glue job GenerateDataset runs.
+	// Vpc's isolated subnets run the SageMaker jobs. Required.
+	Vpc awsec2.IVpc
+	// FeaturesJobName is the Glue job GenerateDataset runs. Required.
 	FeaturesJobName string
+	// FeaturesJobTimeoutMinutes is that job's own timeout; GenerateDataset
+	// waits this long plus 15 minutes. Default 60.
+	FeaturesJobTimeoutMinutes int
+	// TrainingInstanceType and TransformInstanceType run SageMaker training
+	// and batch transform. Default ml.m5.large.
+	TrainingInstanceType, TransformInstanceType string
+	// TuningMaxJobs and TuningMaxParallelJobs bound a tuning run. Default 4 and 2.
+	TuningMaxJobs, TuningMaxParallelJobs int
+	// MinAuc is the default quality gate. Default (nil) 0.75.
+	MinAuc *float64
+	// Schedule starts train-and-transform (an EventBridge expression).
+	// Default "cron(0 4 ? * SUN *)"; the rule is disabled unless ScheduleEnabled.
+	Schedule        string
+	ScheduleEnabled bool
+	// Region, when the stack is pinned to one, picks the XGBoost image at
+	// synth; "" (default) looks it up in the template by the deploy region.
+	Region string
+	// DeletionProtection guards the registry table. Default false.
+	DeletionProtection bool
+	// LambdaArch is the evaluate function's GOARCH. Default arm64.
+	LambdaArch string
+	// LogRetentionDays keeps the function's and the workflows' logs. Default 30.
+	LogRetentionDays int
+	// AllowDestroy makes the registry and log groups DESTROY instead of RETAIN. Default false.
+	AllowDestroy bool
 }
 
-// MlStack owns the two state machines, the evaluate Lambda, the SageMaker
+func (p Props) withDefaults() Props {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&p.FeaturesJobTimeoutMinutes, 60)
+	def(&p.TuningMaxJobs, 4)
+	def(&p.TuningMaxParallelJobs, 2)
+	def(&p.LogRetentionDays, 30)
+	if p.TrainingInstanceType == "" {
+		p.TrainingInstanceType = "ml.m5.large"
+	}
+	if p.TransformInstanceType == "" {
+		p.TransformInstanceType = "ml.m5.large"
+	}
+	if p.MinAuc == nil {
+		p.MinAuc = jsii.Number(0.75)
+	}
+	if p.Schedule == "" {
+		p.Schedule = "cron(0 4 ? * SUN *)" // Sundays 04:00 UTC, after the nightly ETL
+	}
+	return p
+}
+
+// Stack owns the two state machines, the evaluate Lambda, the SageMaker
 // execution role, the model registry and the notification topic.
-type MlStack struct {
+type Stack struct {
 	awscdk.Stack
 	TrainAndTransform awsstepfunctions.StateMachine
 	Tune              awsstepfunctions.StateMachine
@@ -52,12 +109,16 @@ type MlStack struct {
 	SecurityGroup     awsec2.SecurityGroup
 }
 
-// NewMlStack creates the ML workflows from statemachines/*.asl.json.
-func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack, error) {
-	cfg := props.Config
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	m := &MlStack{Stack: stack}
-	prefix := cfg.Project + "-" + cfg.Profile
+// NewStack creates the ML workflows from statemachines/*.asl.json.
+func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, error) {
+	cfg := props.withDefaults()
+	props = &cfg
+	if err := CheckMachineTimeouts(cfg.FeaturesJobTimeoutMinutes); err != nil {
+		return nil, err
+	}
+	stack := awscdk.NewStack(scope, &id, &cfg.StackProps)
+	m := &Stack{Stack: stack}
+	prefix := cfg.Deployment.Prefix()
 	region, account, partition := *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID(), *awscdk.Aws_PARTITION()
 	bucket := props.AnalyticsBucket
 	objects := func(p string) *string { return jsii.String(*bucket.BucketArn() + "/" + p + "*") }
@@ -131,14 +192,14 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		Encryption:                       awsdynamodb.TableEncryption_CUSTOMER_MANAGED,
 		EncryptionKey:                    props.LakeKey,
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: jsii.Bool(true)},
-		DeletionProtection:               jsii.Bool(cfg.Profile == ProfileProd),
+		DeletionProtection:               jsii.Bool(cfg.DeletionProtection),
 		RemovalPolicy:                    baseline.Removal(cfg.AllowDestroy),
 	})
 	baseline.Suppress(m.Registry, baseline.NistHipaa("DynamoDBInBackupPlan",
 		"Point-in-time recovery is on (35 days), and every item can be rebuilt from the metrics.json written next to each model's predictions.")...)
 
 	m.Topic = awssns.NewTopic(stack, jsii.String("MlNotifications"), &awssns.TopicProps{
-		DisplayName: jsii.String(cfg.Project + " " + cfg.Profile + " ML workflow notifications"),
+		DisplayName: jsii.String(cfg.Deployment.Project + " " + cfg.Deployment.Profile + " ML workflow notifications"),
 		MasterKey:   props.LakeKey,
 		EnforceSSL:  jsii.Bool(true),
 	})
@@ -187,7 +248,7 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		"TransformInstanceType": jsii.String(cfg.TransformInstanceType),
 		"TuningMaxJobs":         jsii.String(strconv.Itoa(cfg.TuningMaxJobs)),
 		"TuningMaxParallelJobs": jsii.String(strconv.Itoa(cfg.TuningMaxParallelJobs)),
-		"DefaultMinAuc":         jsii.String(strconv.FormatFloat(cfg.MinAuc, 'f', -1, 64)),
+		"DefaultMinAuc":         jsii.String(strconv.FormatFloat(*cfg.MinAuc, 'f', -1, 64)),
 		"FeaturesJobName":       jsii.String(props.FeaturesJobName),
 		"EvaluateFunctionArn":   m.Evaluate.Function.FunctionArn(),
 		"RegistryTableName":     m.Registry.TableName(),
@@ -198,7 +259,7 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 		"Partition": awscdk.Aws_PARTITION(),
 		// GenerateDataset waits as long as the features job may run (its own
 		// timeout, the same one the nightly ETL runs under) plus time to start.
-		"FeaturesJobTimeoutSeconds": jsii.String(strconv.Itoa(featuresJobSeconds(cfg))),
+		"FeaturesJobTimeoutSeconds": jsii.String(strconv.Itoa(featuresJobSeconds(cfg.FeaturesJobTimeoutMinutes))),
 	}
 
 	sm := func(name string) string {
@@ -285,7 +346,7 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 			return nil, err
 		}
 		sm := awsstepfunctions.NewStateMachine(stack, jsii.String(id), &awsstepfunctions.StateMachineProps{
-			StateMachineName:        jsii.String(layout.Deployment{Project: cfg.Project, Profile: cfg.Profile}.StateMachine(name)),
+			StateMachineName:        jsii.String(cfg.Deployment.StateMachine(name)),
 			DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(string(raw))),
 			DefinitionSubstitutions: &used,
 			Role:                    workflowRole,
@@ -322,8 +383,8 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 	})
 	awsevents.NewRule(stack, jsii.String("TrainSchedule"), &awsevents.RuleProps{
 		Description: jsii.String("Starts train-and-transform on a schedule (disabled unless -c mlScheduleEnabled=true)"),
-		Schedule:    awsevents.Schedule_Expression(jsii.String(cfg.MlSchedule)),
-		Enabled:     jsii.Bool(cfg.MlScheduleEnabled),
+		Schedule:    awsevents.Schedule_Expression(jsii.String(cfg.Schedule)),
+		Enabled:     jsii.Bool(cfg.ScheduleEnabled),
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSfnStateMachine(m.TrainAndTransform, &awseventstargets.SfnStateMachineProps{
 			Input: awsevents.RuleTargetInput_FromObject(map[string]any{"runFeatures": true}),
 			Role:  startRole,
@@ -348,7 +409,7 @@ func NewMlStack(scope constructs.Construct, id string, props *MlProps) (*MlStack
 // xgboostImage resolves the built-in XGBoost image without network: for a
 // pinned region from the table in internal/sagemakerimage, otherwise through
 // a template mapping from that table, keyed by the deploy region.
-func xgboostImage(stack awscdk.Stack, cfg Config) (*string, error) {
+func xgboostImage(stack awscdk.Stack, cfg Props) (*string, error) {
 	if cfg.Region != "" {
 		uri, err := sagemakerimage.XGBoost(cfg.Region)
 		if err != nil {
@@ -381,7 +442,22 @@ func xgboostImage(stack awscdk.Stack, cfg Config) (*string, error) {
 // features job's own timeout: queueing for workers and Spark start-up.
 const featuresJobStartSeconds = 15 * 60
 
-func featuresJobSeconds(cfg Config) int { return cfg.GlueTimeoutMinutes*60 + featuresJobStartSeconds }
+func featuresJobSeconds(timeoutMinutes int) int { return timeoutMinutes*60 + featuresJobStartSeconds }
+
+// CheckMachineTimeouts refuses a features job timeout (minutes) that either
+// state machine's own TimeoutSeconds could not hold.
+func CheckMachineTimeouts(featuresTimeoutMinutes int) error {
+	for _, name := range []string{statemachines.TrainAndTransform, statemachines.Tune} {
+		def, err := statemachines.Raw(name)
+		if err != nil {
+			return err
+		}
+		if err := fitsMachineTimeout(name, def, featuresJobSeconds(featuresTimeoutMinutes)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // fitsMachineTimeout refuses a features job timeout that, added to every
 // other task's timeout in the machine, exceeds the machine's own
