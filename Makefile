@@ -45,7 +45,7 @@ KMS_KEY ?=
 # Flags for make local, e.g. LOCAL_ARGS="--count 1000 --malformed-fraction 0.1 --format csv --port 4566 -v"
 LOCAL_ARGS ?=
 
-.PHONY: help deps cdk-deps synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench cost landing fuzz deploy diff destroy bootstrap clean smoke protect logical-ids
+.PHONY: help deps cdk-deps synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench cost landing fuzz deploy diff destroy bootstrap clean smoke protect logical-ids docs
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -146,6 +146,9 @@ define need-credentials
   echo "make $(1): no AWS credentials found: set AWS_PROFILE (e.g. after aws sso login --profile NAME), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary ones), then run it again" >&2; \
   exit 2; fi
 endef
+
+docs: cdk-deps ## rewrite the generated tables in docs/ (settings, suppressions)
+	LAKE_UPDATE_DOCS=1 go test -count=1 -run '^TestGeneratedDocTables$$' ./cdk
 
 # The logical-ID record (cdk/testdata/logical-ids.txt) guards users' data on
 # upgrades: rewrite it only with a change that means to move or drop resources.

@@ -74,7 +74,7 @@ type Config struct {
 	// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html):
 	// current AWS SDKs send a CRC checksum by default, but the raw bucket's
 	// writers (Firehose, the landing uploader) have not been verified against
-	// it here; try it in a sandbox before prod (see README).
+	// it here; try it in a sandbox before prod (see docs/review.md).
 	RawObjectLockDays int
 
 	// LogRetentionDays keeps Lambda and Firehose logs this long (a CloudWatch Logs retention value).
@@ -227,14 +227,14 @@ type setting struct {
 	show  func(c *Config) string
 }
 
-// settings lists every overridable field; the README's settings table is checked against it.
+// settings lists every overridable field; docs/settings.md's table is generated from it.
 var settings = []setting{
 	stringSetting("project", "prefix of stack names, `project` tag", nil, func(c *Config) *string { return &c.Project }),
 	stringSetting("owner", "`owner` tag", nil, func(c *Config) *string { return &c.Owner }),
 	stringSetting("account", "deploy account; empty = environment-agnostic", nil, func(c *Config) *string { return &c.Account }),
 	stringSetting("region", "deploy region; empty = environment-agnostic", nil, func(c *Config) *string { return &c.Region }),
 	boolSetting("allowDestroy", "DESTROY instead of RETAIN for buckets, key, log groups (refused in prod)", func(c *Config) *bool { return &c.AllowDestroy }),
-	stringSetting("vpcCidr", "VPC address range (fixed after the first deploy: see Upgrades in the README)", nil, func(c *Config) *string { return &c.VpcCidr }),
+	stringSetting("vpcCidr", "VPC address range (fixed after the first deploy: see Upgrades in docs/deploy.md)", nil, func(c *Config) *string { return &c.VpcCidr }),
 	intSetting("maxAzs", "availability zones with an isolated subnet (2 or 3)", 2, 3, func(c *Config) *int { return &c.MaxAzs }),
 	intSetting("flowLogRetentionDays", "VPC flow log retention, a CloudWatch Logs value", 1, 3653, func(c *Config) *int { return &c.FlowLogRetentionDays }),
 	intSetting("rawIaDays", "raw: Standard -> Standard-IA after (days, >= 30)", 30, 36500, func(c *Config) *int { return &c.RawInfrequentAccessDays }),
@@ -538,7 +538,7 @@ func joinInts(xs []int) string {
 	return strings.Join(s, ", ")
 }
 
-// settingsTable renders the per-profile defaults as a Markdown table (the README carries it).
+// settingsTable renders the per-profile defaults as a Markdown table (docs/settings.md carries it).
 func settingsTable() string {
 	var b strings.Builder
 	names := profileNames()

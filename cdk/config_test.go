@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -116,13 +114,3 @@ func TestBadInputFailsWithOneClearLine(t *testing.T) {
 	}
 }
 
-// The README's settings table is generated from the code; this keeps them equal.
-func TestReadmeListsEverySetting(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := settingsTable(); !strings.Contains(string(readme), want) {
-		t.Errorf("README.md's settings table is out of date; replace it with:\n%s", want)
-	}
-}

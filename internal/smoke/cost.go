@@ -28,7 +28,7 @@ const (
 	costAlarm = 0.0001
 	// train-and-transform without the features job: training and batch
 	// transform on ml.m5.large ($0.115/h) for about 5 minutes each, ~20 state
-	// transitions, a Lambda call, a DynamoDB write, an SNS message (README).
+	// transitions, a Lambda call, a DynamoDB write, an SNS message (docs/ml.md).
 	costML = 0.03
 	// The features job on G.1X x 2 for about 3 minutes, when the execution
 	// runs it (runFeatures).

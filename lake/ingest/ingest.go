@@ -113,7 +113,7 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		streamProps.ShardCount = jsii.Number(float64(cfg.Shards))
 	}
 	s.Stream = awskinesis.NewStream(stack, jsii.String("TelemetryStream"), streamProps)
-	baseline.Suppress(s.Stream, baseline.NagReason{Rule: "AwsSolutions-KDS3", Reason: "The lake's customer-managed key is deliberate: one key, one key policy and one CloudTrail trail of use for all lake data; its cost ($1/month plus requests) is in the README."})
+	baseline.Suppress(s.Stream, baseline.NagReason{Rule: "AwsSolutions-KDS3", Reason: "The lake's customer-managed key is deliberate: one key, one key policy and one CloudTrail trail of use for all lake data; its cost ($1/month plus requests) is in docs/deploy.md."})
 
 	transform, err := golambda.New(stack, "Transform", golambda.Props{
 		Arch: cfg.LambdaArch, LogRetentionDays: cfg.LogRetentionDays, AllowDestroy: cfg.AllowDestroy,

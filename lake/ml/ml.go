@@ -374,7 +374,7 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		return nil, err
 	}
 
-	// A weekly retrain, created disabled: each run costs money (see README).
+	// A weekly retrain, created disabled: each run costs money (see docs/ml.md).
 	startRole, _ := baseline.ServiceRole(stack, baseline.ServiceRoleProps{
 		RoleID: "TrainScheduleRole", PolicyID: "TrainSchedulePolicy", Service: "events.amazonaws.com",
 		Description:       "Assumed by EventBridge to start the scheduled training run of " + prefix,

@@ -24,7 +24,7 @@ type Props struct {
 	// LakeBuckets are the buckets the S3 gateway endpoint lets traffic reach. Required.
 	LakeBuckets []awss3.IBucket
 	// VpcCidr is the VPC's address range. Default 10.40.0.0/16. Changing it
-	// after a deploy replaces the VPC (see the README's Upgrades).
+	// after a deploy replaces the VPC (see Upgrades in docs/deploy.md).
 	VpcCidr string
 	// MaxAzs is how many availability zones get an isolated subnet. Default 2.
 	MaxAzs int

@@ -14,7 +14,7 @@ import (
 // errors) to encoding/base64 from a group boundary, so the result and the
 // errors are its own. On the records of the CSV benchmark (BenchmarkBase64)
 // they encoded about 2.5 times and decoded 1.6 to 2.5 times as fast as the
-// standard package on the machine the README's figures come from.
+// standard package on the machine the figures in docs/ingestion.md come from.
 
 const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
