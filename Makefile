@@ -110,7 +110,7 @@ test-glue: deps
 	@if ls glue/tests/test_*.py >/dev/null 2>&1; then pytest -q glue/tests; else echo "pytest: no Glue jobs yet"; fi
 
 e2e: deps ## end-to-end test on a throwaway local emulator on 127.0.0.1 (about a minute, no AWS account)
-	go test -tags e2e -count=1 -timeout 20m -v -run TestLocalEndToEnd ./scripts/local
+	go test -tags e2e -count=1 -timeout 20m -v -run TestLocalEndToEnd ./e2e
 
 local: deps ## run the lake on a local emulator: deploy, send telemetry, show what landed; leaves it running
 	go run ./scripts/local up $(LOCAL_ARGS)

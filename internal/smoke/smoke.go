@@ -18,7 +18,7 @@
 //
 // The AWS calls go through the small interfaces of clients.go, so each
 // step's logic is unit-tested with fakes. The same Run also runs against the
-// local emulator in the end-to-end test (scripts/local), where the steps the
+// local emulator in the end-to-end test (e2e/), where the steps the
 // emulator cannot run are reported as SKIP with the reason.
 package smoke
 

@@ -29,6 +29,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/refdatalake/datalake/internal/localharness"
 )
 
 const usage = `usage: go run ./scripts/local <command> [flags]
@@ -53,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		printUsage(stderr)
 		return 2
 	}
-	repo, err := FindRepo()
+	repo, err := localharness.FindRepo()
 	if err != nil {
 		fmt.Fprintf(stderr, "local: %v\n", err)
 		return 1
@@ -97,31 +99,12 @@ func printUsage(w io.Writer) {
 	fs.PrintDefaults()
 }
 
-// Failure is a failed step with what the user should do about it. Detail
-// (log tails) is printed first; the last line is always one sentence. An
-// empty Step reports Err on its own (an interrupt is no step's failure).
-type Failure struct {
-	Step   string
-	Err    error
-	Fix    string
-	Detail string
-}
-
-func (f *Failure) Error() string { return f.Step + ": " + f.Err.Error() }
-
-func (f *Failure) Unwrap() error { return f.Err }
-
-// fail builds a Failure.
-func fail(step string, err error, fix string) *Failure {
-	return &Failure{Step: step, Err: err, Fix: fix}
-}
-
 // report prints err as detail plus one final line and returns the status.
 func report(w io.Writer, cmd string, err error) int {
 	if err == nil {
 		return 0
 	}
-	var f *Failure
+	var f *localharness.Failure
 	if errors.As(err, &f) {
 		if f.Detail != "" {
 			fmt.Fprintln(w, f.Detail)

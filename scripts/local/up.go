@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/refdatalake/datalake/internal/localharness"
 	"github.com/refdatalake/datalake/internal/queries"
 	"github.com/refdatalake/datalake/internal/telemetrygen"
 )
@@ -63,10 +64,10 @@ const settleTimeout = 3 * time.Minute
 
 // up runs the whole local path and leaves the emulator running. When a step
 // fails, whatever up started is stopped again.
-func up(ctx context.Context, repo Repo, o upOptions, out io.Writer) (err error) {
+func up(ctx context.Context, repo localharness.Repo, o upOptions, out io.Writer) (err error) {
 	logDir := repo.LocalDir()
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
-		return fail("setup", err, "check that .build/ is writable")
+		return localharness.Fail("setup", err, "check that .build/ is writable")
 	}
 	target, emu, err := startTarget(ctx, repo, o.port, out)
 	if err != nil {
@@ -75,7 +76,7 @@ func up(ctx context.Context, repo Repo, o upOptions, out io.Writer) (err error) 
 	defer func() {
 		// An interrupt surfaces as some step's error; say what happened.
 		if err != nil && ctx.Err() != nil {
-			err = fail("", errors.New("interrupted"), "nothing it started is left running; run it again")
+			err = localharness.Fail("", errors.New("interrupted"), "nothing it started is left running; run it again")
 		}
 	}()
 	if emu != nil {
@@ -93,7 +94,7 @@ func up(ctx context.Context, repo Repo, o upOptions, out io.Writer) (err error) 
 	runLogPath := filepath.Join(logDir, "up.log")
 	runLog, err := os.Create(runLogPath)
 	if err != nil {
-		return fail("setup", err, "check that .build/local is writable")
+		return localharness.Fail("setup", err, "check that .build/local is writable")
 	}
 	defer runLog.Close()
 	var log io.Writer = runLog
@@ -106,14 +107,14 @@ func up(ctx context.Context, repo Repo, o upOptions, out io.Writer) (err error) 
 	}
 	lake, err := outputs.Lake()
 	if err != nil {
-		return fail("deploy", err, "see "+runLogPath)
+		return localharness.Fail("deploy", err, "see "+runLogPath)
 	}
 
 	const devices, interval = 10, 15 * time.Minute
 	// Each device reads every 15 minutes up to now, so the readings spread
 	// over several hourly partitions and none lies in the future.
 	ticks := (o.count + devices - 1) / devices
-	b := Batch{
+	b := localharness.Batch{
 		Count: o.count,
 		// ministack delivers inside PutRecords (about 0.15 s a record), so
 		// small calls keep the producer's progress moving.
@@ -130,32 +131,32 @@ func up(ctx context.Context, repo Repo, o upOptions, out io.Writer) (err error) 
 	}
 	records, err := b.Records()
 	if err != nil {
-		return fail("produce", err, "pick other --count/--malformed-fraction values")
+		return localharness.Fail("produce", err, "pick other --count/--malformed-fraction values")
 	}
-	valid, malformed := splitRecords(records)
-	prod := &Producer{Repo: repo, Target: target, Log: log}
+	valid, malformed := localharness.SplitRecords(records)
+	prod := &localharness.Producer{Repo: repo, Target: target, Log: log}
 	fmt.Fprintf(out, "local: sending %d %s records (%d malformed) to %s\n", b.Count, b.Format, len(malformed), lake.Stream)
 	if err := prod.Build(ctx, logDir); err != nil {
-		return fail("produce", err, "fix the build of scripts/produce")
+		return localharness.Fail("produce", err, "fix the build of scripts/produce")
 	}
 	res, err := prod.Send(ctx, lake.Stream, b)
 	if err != nil {
-		return fail("produce", err, "see "+runLogPath+" for the producer's progress")
+		return localharness.Fail("produce", err, "see "+runLogPath+" for the producer's progress")
 	}
 	fmt.Fprintf(out, "local: %s\n", res.Line)
 
-	reader := NewLakeReader(target, lake.RawBucket)
+	reader := localharness.NewLakeReader(target, lake.RawBucket)
 	landing, _, err := reader.WaitSettled(ctx, len(valid), 2*time.Second, settleTimeout)
 	printLanding(out, lake.RawBucket, landing, len(valid), len(malformed))
 	if err != nil {
-		return fail("delivery", err, "look for Firehose and Lambda errors in "+logHint(emu))
+		return localharness.Fail("delivery", err, "look for Firehose and Lambda errors in "+logHint(emu))
 	}
 	printTransformLogs(ctx, out, target)
 	printAthena(ctx, out, target, lake.AnalyticsBucket)
 
 	if emu != nil {
 		fmt.Fprintf(out, "\nThe emulator keeps running at %s (pid %d, log %s).\n", emu.Endpoint(), emu.PID, emu.LogPath)
-		fmt.Fprintf(out, "Use it with: export AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=%s\n", emu.Endpoint(), region)
+		fmt.Fprintf(out, "Use it with: export AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=%s\n", emu.Endpoint(), localharness.Region)
 		fmt.Fprintln(out, "Stop it with: make local-down   (or: go run ./scripts/local down)")
 	}
 	return nil
@@ -163,51 +164,51 @@ func up(ctx context.Context, repo Repo, o upOptions, out io.Writer) (err error) 
 
 // startTarget starts the emulator, or checks the user's AWS_ENDPOINT_URL.
 // The emulator is nil for an external endpoint.
-func startTarget(ctx context.Context, repo Repo, port int, out io.Writer) (Target, *Emulator, error) {
-	if t, ok, err := ExternalTarget(); ok {
+func startTarget(ctx context.Context, repo localharness.Repo, port int, out io.Writer) (localharness.Target, *localharness.Emulator, error) {
+	if t, ok, err := localharness.ExternalTarget(); ok {
 		if err != nil {
-			return t, nil, fail("endpoint", err, "unset AWS_ENDPOINT_URL to use the built-in emulator")
+			return t, nil, localharness.Fail("endpoint", err, "unset AWS_ENDPOINT_URL to use the built-in emulator")
 		}
 		if _, err := os.Stat(repo.Cdklocal()); err != nil {
-			return t, nil, fail("setup", errors.New("node_modules/.bin/cdklocal is missing"), "run make deps")
+			return t, nil, localharness.Fail("setup", errors.New("node_modules/.bin/cdklocal is missing"), "run make deps")
 		}
 		if !t.Healthy(ctx) {
-			return t, nil, fail("endpoint", fmt.Errorf("nothing healthy answers at AWS_ENDPOINT_URL=%s", t.Endpoint),
+			return t, nil, localharness.Fail("endpoint", fmt.Errorf("nothing localharness.Healthy answers at AWS_ENDPOINT_URL=%s", t.Endpoint),
 				"start LocalStack there, or unset AWS_ENDPOINT_URL to use the built-in emulator")
 		}
 		fmt.Fprintf(out, "local: AWS_ENDPOINT_URL is set: using %s, starting no emulator\n", t.Endpoint)
 		return t, nil, nil
 	}
 	if missing := repo.MissingTools(); len(missing) > 0 {
-		return Target{}, nil, fail("setup", fmt.Errorf("%s not installed", strings.Join(missing, ", ")), "run make deps")
+		return localharness.Target{}, nil, localharness.Fail("setup", fmt.Errorf("%s not installed", strings.Join(missing, ", ")), "run make deps")
 	}
 	if err := clearStaleState(repo); err != nil {
-		return Target{}, nil, err
+		return localharness.Target{}, nil, err
 	}
 	began := time.Now()
-	emu, err := StartEmulator(ctx, repo, StartOptions{Port: port, LogPath: filepath.Join(repo.LocalDir(), "ministack.log")})
+	emu, err := localharness.StartEmulator(ctx, repo, localharness.StartOptions{Port: port, LogPath: filepath.Join(repo.LocalDir(), "ministack.log")})
 	if err != nil {
-		return Target{}, nil, &Failure{Step: "start emulator", Err: err, Fix: "see .build/local/ministack.log", Detail: err.Error()}
+		return localharness.Target{}, nil, &localharness.Failure{Step: "start emulator", Err: err, Fix: "see .build/local/ministack.log", Detail: err.Error()}
 	}
 	if err := emu.SaveState(repo.StateFile()); err != nil {
 		_ = emu.Stop()
-		return Target{}, nil, fail("start emulator", err, "check that .build/local is writable")
+		return localharness.Target{}, nil, localharness.Fail("start emulator", err, "check that .build/local is writable")
 	}
-	fmt.Fprintf(out, "local: ministack on %s (pid %d) healthy in %s\n", emu.Endpoint(), emu.PID, time.Since(began).Round(time.Millisecond))
-	return LocalTarget(emu), emu, nil
+	fmt.Fprintf(out, "local: ministack on %s (pid %d) localharness.Healthy in %s\n", emu.Endpoint(), emu.PID, time.Since(began).Round(time.Millisecond))
+	return localharness.LocalTarget(emu), emu, nil
 }
 
 // clearStaleState refuses to start a second emulator and forgets one that
 // is no longer running.
-func clearStaleState(repo Repo) error {
-	prev, err := LoadState(repo.StateFile())
+func clearStaleState(repo localharness.Repo) error {
+	prev, err := localharness.LoadState(repo.StateFile())
 	switch {
-	case errors.Is(err, errNoState):
+	case errors.Is(err, localharness.ErrNoState):
 		return nil
 	case err != nil:
-		return fail("start emulator", err, "delete "+repo.StateFile()+" if no emulator runs")
+		return localharness.Fail("start emulator", err, "delete "+repo.StateFile()+" if no emulator runs")
 	case prev.Running():
-		return fail("start emulator", fmt.Errorf("an emulator already runs on %s (pid %d)", prev.Endpoint(), prev.PID),
+		return localharness.Fail("start emulator", fmt.Errorf("an emulator already runs on %s (pid %d)", prev.Endpoint(), prev.PID),
 			"stop it with make local-down first")
 	}
 	// Left by a crash or a reboot: clean up what remains.
@@ -216,53 +217,41 @@ func clearStaleState(repo Repo) error {
 }
 
 // deployLake bootstraps the target and deploys every stack.
-func deployLake(ctx context.Context, repo Repo, t Target, cdkOut, outputsFile string, log io.Writer, logPath string, out io.Writer) (Outputs, error) {
+func deployLake(ctx context.Context, repo localharness.Repo, t localharness.Target, cdkOut, outputsFile string, log io.Writer, logPath string, out io.Writer) (localharness.Outputs, error) {
 	// The CLI's temporary files go to a folder of ours, emptied on each run.
 	tmp := filepath.Join(filepath.Dir(cdkOut), "tmp")
 	if err := os.RemoveAll(tmp); err != nil {
-		return nil, fail("setup", err, "delete "+tmp)
+		return nil, localharness.Fail("setup", err, "delete "+tmp)
 	}
-	d := Deployer{Repo: repo, Target: t, OutDir: cdkOut, TempDir: tmp, Log: log}
+	d := localharness.Deployer{Repo: repo, Target: t, OutDir: cdkOut, TempDir: tmp, Log: log}
 	began := time.Now()
 	fmt.Fprintf(out, "local: cdklocal bootstrap (log: %s)\n", logPath)
 	if err := d.Bootstrap(ctx); err != nil {
-		return nil, &Failure{Step: "bootstrap", Err: err, Fix: "see " + logPath, Detail: logTail(logPath, 15)}
+		return nil, &localharness.Failure{Step: "bootstrap", Err: err, Fix: "see " + logPath, Detail: localharness.LogTail(logPath, 15)}
 	}
 	fmt.Fprintf(out, "local: bootstrapped in %s; cdklocal deploy --all -c profile=local\n", time.Since(began).Round(time.Millisecond))
 	began = time.Now()
 	outputs, err := d.Deploy(ctx, outputsFile)
 	if err != nil {
-		return nil, &Failure{Step: "deploy", Err: err, Fix: "see " + logPath, Detail: logTail(logPath, 25)}
+		return nil, &localharness.Failure{Step: "deploy", Err: err, Fix: "see " + logPath, Detail: localharness.LogTail(logPath, 25)}
 	}
-	fmt.Fprintf(out, "local: deployed %d stacks in %s (outputs: %s)\n", len(Stacks), time.Since(began).Round(time.Millisecond), outputsFile)
+	fmt.Fprintf(out, "local: deployed %d stacks in %s (outputs: %s)\n", len(localharness.Stacks), time.Since(began).Round(time.Millisecond), outputsFile)
 	return outputs, nil
-}
-
-// splitRecords separates valid from malformed records.
-func splitRecords(recs []telemetrygen.Record) (valid, malformed []telemetrygen.Record) {
-	for _, r := range recs {
-		if r.Malformed == "" {
-			valid = append(valid, r)
-		} else {
-			malformed = append(malformed, r)
-		}
-	}
-	return valid, malformed
 }
 
 // printLanding shows objects and readings per partition and the error
 // prefix.
-func printLanding(out io.Writer, bucket string, l Landing, wantValid, malformed int) {
-	fmt.Fprintf(out, "\nlanded in s3://%s/%s: %d records in %d objects (this run sent %d valid records)\n", bucket, telemetryPrefix, len(l.Readings), len(l.Objects), wantValid)
+func printLanding(out io.Writer, bucket string, l localharness.Landing, wantValid, malformed int) {
+	fmt.Fprintf(out, "\nlanded in s3://%s/%s: %d records in %d objects (this run sent %d valid records)\n", bucket, localharness.TelemetryPrefix, len(l.Readings), len(l.Objects), wantValid)
 	parts := l.ByPartition()
-	for _, p := range sortedPartitions(parts) {
+	for _, p := range localharness.SortedPartitions(parts) {
 		c := parts[p]
 		fmt.Fprintf(out, "  %s  %4d objects  %4d records\n", p, c[0], c[1])
 	}
 	if len(l.Unpartitioned) > 0 {
 		fmt.Fprintf(out, "  %d objects outside year=/month=/day=/hour=, e.g. %s\n", len(l.Unpartitioned), l.Unpartitioned[0])
 	}
-	fmt.Fprintf(out, "s3://%s/%s: %d objects", bucket, errorsPrefix, len(l.ErrorKeys))
+	fmt.Fprintf(out, "s3://%s/%s: %d objects", bucket, localharness.ErrorsPrefix, len(l.ErrorKeys))
 	for kind, n := range l.Errors {
 		fmt.Fprintf(out, ", %s %d", kind, n)
 	}
@@ -273,8 +262,8 @@ func printLanding(out io.Writer, bucket string, l Landing, wantValid, malformed 
 }
 
 // printTransformLogs shows what the transform logged about rejected records.
-func printTransformLogs(ctx context.Context, out io.Writer, t Target) {
-	tl, err := ReadTransformLogs(ctx, t)
+func printTransformLogs(ctx context.Context, out io.Writer, t localharness.Target) {
+	tl, err := localharness.ReadTransformLogs(ctx, t)
 	if err != nil {
 		fmt.Fprintf(out, "transform logs: not readable: %v\n", oneLine(err))
 		return
@@ -292,7 +281,7 @@ func printTransformLogs(ctx context.Context, out io.Writer, t Target) {
 // printAthena runs the named query data_freshness (internal/queries) through
 // the target's Athena and shows its result; an emulator without Athena is
 // reported, not fatal.
-func printAthena(ctx context.Context, out io.Writer, t Target, analyticsBucket string) {
+func printAthena(ctx context.Context, out io.Writer, t localharness.Target, analyticsBucket string) {
 	const name = "data_freshness"
 	qs, err := queries.All()
 	if err != nil {
@@ -303,7 +292,7 @@ func printAthena(ctx context.Context, out io.Writer, t Target, analyticsBucket s
 		if q.Name != name {
 			continue
 		}
-		res, err := Query(ctx, t, analyticsBucket, q.SQL, time.Minute)
+		res, err := localharness.Query(ctx, t, analyticsBucket, q.SQL, time.Minute)
 		if err != nil {
 			fmt.Fprintf(out, "athena: named query %s: not available here: %v\n", name, oneLine(err))
 			return
@@ -318,7 +307,7 @@ func printAthena(ctx context.Context, out io.Writer, t Target, analyticsBucket s
 }
 
 // logHint says where the emulator's log is.
-func logHint(e *Emulator) string {
+func logHint(e *localharness.Emulator) string {
 	if e == nil {
 		return "the emulator's log"
 	}

@@ -1,4 +1,4 @@
-package main
+package localharness
 
 // Unit tests of the harness's parsing, which the e2e test relies on; they
 // need no emulator and run with go test ./...
@@ -141,7 +141,7 @@ func toInt96(t time.Time) deprecated.Int96 {
 	return deprecated.Int96{uint32(nanos), uint32(nanos >> 32), uint32(day)}
 }
 
-// logPrefix must predict what the transform's slog JSON line holds once
+// LogPrefix must predict what the transform's slog JSON line holds once
 // decoded, invalid UTF-8 and a rune cut at the 64-byte limit included.
 func TestLogPrefixMatchesSlog(t *testing.T) {
 	for _, data := range []string{
@@ -156,7 +156,7 @@ func TestLogPrefixMatchesSlog(t *testing.T) {
 		if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
 			t.Fatal(err)
 		}
-		if got := logPrefix([]byte(data)); got != line.DataPrefix {
+		if got := LogPrefix([]byte(data)); got != line.DataPrefix {
 			t.Errorf("logPrefix(%q) = %q, slog logged %q", data, got, line.DataPrefix)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package localharness
 
 import (
 	"bytes"
@@ -84,7 +84,7 @@ func StartEmulator(ctx context.Context, repo Repo, opts StartOptions) (*Emulator
 // pickPort returns want if it is free, or a free port when want is 0.
 func pickPort(want int) (int, error) {
 	if want != 0 {
-		if portOpen(want) {
+		if PortOpen(want) {
 			return 0, fmt.Errorf("port %d on 127.0.0.1 is already in use: pick another with --port or stop what listens there", want)
 		}
 		return want, nil
@@ -184,21 +184,21 @@ func (e *Emulator) waitHealthy(ctx context.Context) error {
 	defer cancel()
 	url := e.Endpoint() + "/_ministack/health"
 	for {
-		if healthy(ctx, url) {
+		if Healthy(ctx, url) {
 			return nil
 		}
 		select {
 		case <-e.exited:
-			return fmt.Errorf("ministack exited during startup; its log %s ends with:\n%s", e.LogPath, logTail(e.LogPath, 20))
+			return fmt.Errorf("ministack exited during startup; its log %s ends with:\n%s", e.LogPath, LogTail(e.LogPath, 20))
 		case <-ctx.Done():
-			return fmt.Errorf("ministack did not answer %s within %s (%w); its log %s ends with:\n%s", url, startupTimeout, ctx.Err(), e.LogPath, logTail(e.LogPath, 20))
+			return fmt.Errorf("ministack did not answer %s within %s (%w); its log %s ends with:\n%s", url, startupTimeout, ctx.Err(), e.LogPath, LogTail(e.LogPath, 20))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
-// healthy reports whether GET url answers 200.
-func healthy(ctx context.Context, url string) bool {
+// Healthy reports whether GET url answers 200.
+func Healthy(ctx context.Context, url string) bool {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -216,12 +216,12 @@ func healthy(ctx context.Context, url string) bool {
 // Running reports whether the server process is alive and is the one this
 // Emulator describes (a recycled pid does not carry the marker).
 func (e *Emulator) Running() bool {
-	return proctree.Alive(e.PID) && slices.Contains(markedProcesses(e.Marker), e.PID)
+	return proctree.Alive(e.PID) && slices.Contains(MarkedProcesses(e.Marker), e.PID)
 }
 
 // Processes lists the server and every process it spawned that is alive.
 func (e *Emulator) Processes() []int {
-	pids := markedProcesses(e.Marker)
+	pids := MarkedProcesses(e.Marker)
 	if e.Running() {
 		for _, p := range proctree.Descendants(e.PID) {
 			if !slices.Contains(pids, p) {
@@ -279,7 +279,7 @@ func removeStateDir(dir string) error {
 func (e *Emulator) killStragglers(wait time.Duration) []int {
 	deadline := time.Now().Add(wait)
 	for {
-		left := markedProcesses(e.Marker)
+		left := MarkedProcesses(e.Marker)
 		if len(left) == 0 || time.Now().After(deadline) {
 			return left
 		}
@@ -296,7 +296,7 @@ func watchExit(pid int, marker string) chan struct{} {
 	ch := make(chan struct{})
 	go func() {
 		defer close(ch)
-		for proctree.Alive(pid) && slices.Contains(markedProcesses(marker), pid) {
+		for proctree.Alive(pid) && slices.Contains(MarkedProcesses(marker), pid) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
@@ -305,7 +305,7 @@ func watchExit(pid int, marker string) chan struct{} {
 
 // waitPortClosed waits until nothing accepts connections on port.
 func waitPortClosed(port int, wait time.Duration) error {
-	for deadline := time.Now().Add(wait); portOpen(port); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(wait); PortOpen(port); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("127.0.0.1:%d still accepts connections after the emulator stopped: find the listener with ss -ltnp", port)
 		}
@@ -313,8 +313,8 @@ func waitPortClosed(port int, wait time.Duration) error {
 	return nil
 }
 
-// logTail returns the last n lines of the file at path.
-func logTail(path string, n int) string {
+// LogTail returns the last n lines of the file at path.
+func LogTail(path string, n int) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "(no log: " + err.Error() + ")"
@@ -341,14 +341,14 @@ func (e *Emulator) SaveState(path string) error {
 	return nil
 }
 
-// errNoState means no emulator was recorded: nothing is running.
-var errNoState = errors.New("no emulator state file")
+// ErrNoState means no emulator was recorded: nothing is running.
+var ErrNoState = errors.New("no emulator state file")
 
 // LoadState reads the emulator `up` recorded at path.
 func LoadState(path string) (*Emulator, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, errNoState
+		return nil, ErrNoState
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the emulator state: %w", err)

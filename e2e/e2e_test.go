@@ -1,13 +1,13 @@
 //go:build e2e
 
-package main
+package e2e
 
 // The end-to-end test of the local path: a ministack emulator on loopback,
 // every stack of the local profile deployed with cdklocal, telemetry sent
 // with the producer, and what Firehose delivered read back and compared with
 // the records the producer sent, regenerated here from the same seed.
 //
-//	go test -tags e2e -count=1 -timeout 20m ./scripts/local
+//	go test -tags e2e -count=1 -timeout 20m ./e2e
 
 import (
 	"context"
@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/refdatalake/datalake/internal/localharness"
 	"github.com/refdatalake/datalake/internal/proctree"
 	"github.com/refdatalake/datalake/internal/queries"
 	"github.com/refdatalake/datalake/internal/schema"
@@ -36,7 +37,7 @@ import (
 // e2eBatches are sent in turn: JSON and CSV, each with malformed records,
 // and event times that cross a month and a year boundary, so partitioning
 // by event time is tested where it is easiest to get wrong.
-var e2eBatches = []Batch{
+var e2eBatches = []localharness.Batch{
 	{Count: 90, BatchSize: 30, Config: telemetrygen.Config{
 		Devices: 5, Interval: 7 * time.Minute, Seed: 20260228,
 		Start:           time.Date(2026, 2, 28, 22, 30, 0, 0, time.UTC),
@@ -91,7 +92,7 @@ func (p *phases) String() string {
 }
 
 func TestLocalEndToEnd(t *testing.T) {
-	repo, err := FindRepo()
+	repo, err := localharness.FindRepo()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,22 +108,22 @@ func TestLocalEndToEnd(t *testing.T) {
 	var ph phases
 	t.Cleanup(func() { t.Logf("wall time by phase: %s", &ph) })
 
-	var emu *Emulator
+	var emu *localharness.Emulator
 	ph.time("start", func() { emu = startEmulator(t, ctx, repo, work) })
 	bootstraps := &bootstrapWatch{}
-	sampler := SampleMemory(emu.PID, emu.Marker, 200*time.Millisecond, bootstraps.see)
+	sampler := localharness.SampleMemory(emu.PID, emu.Marker, 200*time.Millisecond, bootstraps.see)
 	stop := stopOnce(t, emu, sampler)
 	t.Cleanup(stop)
 
-	target := LocalTarget(emu)
+	target := localharness.LocalTarget(emu)
 	cdkLog := &proctree.Buffer{}
-	d := Deployer{Repo: repo, Target: target, OutDir: filepath.Join(work, "cdk.out"), TempDir: filepath.Join(work, "tmp"), Log: cdkLog}
+	d := localharness.Deployer{Repo: repo, Target: target, OutDir: filepath.Join(work, "cdk.out"), TempDir: filepath.Join(work, "tmp"), Log: cdkLog}
 	ph.time("bootstrap", func() {
 		if err := d.Bootstrap(ctx); err != nil {
 			t.Fatalf("%v\n%s", err, tail(cdkLog.String(), 30))
 		}
 	})
-	var outputs Outputs
+	var outputs localharness.Outputs
 	ph.time("deploy", func() {
 		if outputs, err = d.Deploy(ctx, filepath.Join(work, "outputs.json")); err != nil {
 			t.Fatalf("%v\n%s", err, tail(cdkLog.String(), 40))
@@ -139,8 +140,8 @@ func TestLocalEndToEnd(t *testing.T) {
 	t.Logf("sending %d records: %d valid, %d malformed (%v)", len(sent.valid)+len(sent.malformed), len(sent.valid), len(sent.malformed), sent.kinds())
 	ph.time("produce", func() { produceAll(t, ctx, repo, target, lake.Stream) })
 
-	reader := NewLakeReader(target, lake.RawBucket)
-	var landing Landing
+	reader := localharness.NewLakeReader(target, lake.RawBucket)
+	var landing localharness.Landing
 	var reached time.Duration
 	ph.time("delivery", func() {
 		// The settle window (3 s without change) is part of this phase.
@@ -171,9 +172,9 @@ func TestLocalEndToEnd(t *testing.T) {
 }
 
 // startEmulator starts ministack for the test with its log in work.
-func startEmulator(t *testing.T, ctx context.Context, repo Repo, work string) *Emulator {
+func startEmulator(t *testing.T, ctx context.Context, repo localharness.Repo, work string) *localharness.Emulator {
 	t.Helper()
-	emu, err := StartEmulator(ctx, repo, StartOptions{LogPath: filepath.Join(work, "ministack.log")})
+	emu, err := localharness.StartEmulator(ctx, repo, localharness.StartOptions{LogPath: filepath.Join(work, "ministack.log")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,14 +185,14 @@ func startEmulator(t *testing.T, ctx context.Context, repo Repo, work string) *E
 // stopOnce returns the teardown: stop the emulator and check that none of
 // its processes is left and its port is closed. It runs once, from the end
 // of the test (to time it) or from Cleanup after a failure.
-func stopOnce(t *testing.T, emu *Emulator, sampler *MemorySampler) func() {
+func stopOnce(t *testing.T, emu *localharness.Emulator, sampler *localharness.MemorySampler) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			sampler.Stop()
 			t.Logf("emulator memory: %s", sampler.Peak())
 			if t.Failed() {
-				t.Logf("ministack log ends with:\n%s", logTail(emu.LogPath, 60))
+				t.Logf("ministack log ends with:\n%s", localharness.LogTail(emu.LogPath, 60))
 			}
 			seen := emu.Processes()
 			if err := emu.Stop(); err != nil {
@@ -202,10 +203,10 @@ func stopOnce(t *testing.T, emu *Emulator, sampler *MemorySampler) func() {
 					t.Errorf("process %d of the emulator still runs after teardown", p)
 				}
 			}
-			if left := markedProcesses(emu.Marker); len(left) > 0 {
+			if left := localharness.MarkedProcesses(emu.Marker); len(left) > 0 {
 				t.Errorf("processes %v spawned by the emulator still run after teardown", left)
 			}
-			if portOpen(emu.Port) {
+			if localharness.PortOpen(emu.Port) {
 				t.Errorf("%s still accepts connections after teardown", emu.Endpoint())
 			}
 			if _, err := os.Stat(emu.StateDir); err == nil {
@@ -241,20 +242,20 @@ func checkEveryStackListed(t *testing.T, cdkOut string) {
 		}
 	}
 	slices.Sort(inApp)
-	listed := slices.Sorted(slices.Values(Stacks))
+	listed := slices.Sorted(slices.Values(localharness.Stacks))
 	if !slices.Equal(inApp, listed) {
-		t.Fatalf("the app's stacks %v differ from the harness's list %v (scripts/local/target.go)", inApp, listed)
+		t.Fatalf("the app's stacks %v differ from the harness's list %v (internal/localharness/target.go)", inApp, listed)
 	}
 }
 
 // checkStacksComplete asserts that CloudFormation created every stack.
-func checkStacksComplete(t *testing.T, ctx context.Context, target Target) {
+func checkStacksComplete(t *testing.T, ctx context.Context, target localharness.Target) {
 	t.Helper()
-	st, err := StackStatuses(ctx, target, Stacks)
+	st, err := localharness.StackStatuses(ctx, target, localharness.Stacks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range Stacks {
+	for _, s := range localharness.Stacks {
 		if st[s] != "CREATE_COMPLETE" {
 			t.Errorf("stack %s is %s, want CREATE_COMPLETE", s, st[s])
 		}
@@ -287,7 +288,7 @@ func regenerate(t *testing.T) sentRecords {
 		if err != nil {
 			t.Fatal(err)
 		}
-		valid, malformed := splitRecords(recs)
+		valid, malformed := localharness.SplitRecords(recs)
 		if len(malformed) == 0 {
 			t.Fatalf("the %s batch has no malformed record: pick another seed", b.Format)
 		}
@@ -300,10 +301,10 @@ func regenerate(t *testing.T) sentRecords {
 // produceAll sends every batch and checks that the producer's own counts
 // agree with the regenerated records: the test and the producer must be
 // looking at the same data.
-func produceAll(t *testing.T, ctx context.Context, repo Repo, target Target, stream string) {
+func produceAll(t *testing.T, ctx context.Context, repo localharness.Repo, target localharness.Target, stream string) {
 	t.Helper()
 	prodLog := &proctree.Buffer{}
-	p := &Producer{Repo: repo, Target: target, Log: prodLog}
+	p := &localharness.Producer{Repo: repo, Target: target, Log: prodLog}
 	if err := p.Build(ctx, t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
@@ -337,22 +338,22 @@ type readingKey struct {
 	unixNs int64
 }
 
-func keyOf(r Reading) readingKey { return readingKey{r.DeviceID, r.TS.UnixNano()} }
+func keyOf(r localharness.Reading) readingKey { return readingKey{r.DeviceID, r.TS.UnixNano()} }
 
 func (k readingKey) String() string {
-	return Reading{DeviceID: k.device, TS: time.Unix(0, k.unixNs)}.String()
+	return localharness.Reading{DeviceID: k.device, TS: time.Unix(0, k.unixNs)}.String()
 }
 
 // checkDelivered asserts that exactly the valid readings landed under
 // telemetry/, each once, in the partition of its own event time.
-func checkDelivered(t *testing.T, l Landing, valid []telemetrygen.Record) {
+func checkDelivered(t *testing.T, l localharness.Landing, valid []telemetrygen.Record) {
 	t.Helper()
 	if len(l.Readings) != len(valid) {
-		t.Errorf("%d readings under %s, want %d (the valid records sent)", len(l.Readings), telemetryPrefix, len(valid))
+		t.Errorf("%d readings under %s, want %d (the valid records sent)", len(l.Readings), localharness.TelemetryPrefix, len(valid))
 	}
 	want := map[readingKey]int{}
 	for _, r := range valid {
-		want[keyOf(Reading{DeviceID: r.PartitionKey, TS: r.EventTime})]++
+		want[keyOf(localharness.Reading{DeviceID: r.PartitionKey, TS: r.EventTime})]++
 	}
 	got := map[readingKey]int{}
 	for _, r := range l.Readings {
@@ -378,20 +379,20 @@ func checkDelivered(t *testing.T, l Landing, valid []telemetrygen.Record) {
 		t.Errorf("%d readings delivered that were not sent as valid records (duplicates or malformed ones), e.g. %v", len(extra), extra[:min(5, len(extra))])
 	}
 	if len(l.Unpartitioned) > 0 {
-		t.Errorf("%d objects under %s without year=/month=/day=/hour=, e.g. %s", len(l.Unpartitioned), telemetryPrefix, l.Unpartitioned[0])
+		t.Errorf("%d objects under %s without year=/month=/day=/hour=, e.g. %s", len(l.Unpartitioned), localharness.TelemetryPrefix, l.Unpartitioned[0])
 	}
 	misplaced := 0
 	for _, r := range l.Readings {
 		v := schema.PartitionValues(r.TS)
-		if (Partition{v[0], v[1], v[2], v[3]}) != r.Partition {
+		if (localharness.Partition{Year: v[0], Month: v[1], Day: v[2], Hour: v[3]}) != r.Partition {
 			if misplaced++; misplaced <= 5 {
-				t.Errorf("reading %s is in %s, want the partition of its event time %s", r.Reading, r.Key, Partition{v[0], v[1], v[2], v[3]})
+				t.Errorf("reading %s is in %s, want the partition of its event time %s", r.Reading, r.Key, localharness.Partition{Year: v[0], Month: v[1], Day: v[2], Hour: v[3]})
 			}
 		}
 	}
 	parts := l.ByPartition()
 	t.Logf("%d readings in %d objects over %d partitions:", len(l.Readings), len(l.Objects), len(parts))
-	for _, p := range sortedPartitions(parts) {
+	for _, p := range localharness.SortedPartitions(parts) {
 		t.Logf("  %s: %d objects, %d readings", p, parts[p][0], parts[p][1])
 	}
 }
@@ -405,14 +406,14 @@ func checkDelivered(t *testing.T, l Landing, valid []telemetrygen.Record) {
 // which the emulator keeps in the function's log group. Either way nothing
 // of them may land under telemetry/ (checkDelivered) and no valid record may
 // fail Parquet conversion.
-func checkRejected(t *testing.T, ctx context.Context, target Target, reader *LakeReader, l Landing, malformed []telemetrygen.Record) {
+func checkRejected(t *testing.T, ctx context.Context, target localharness.Target, reader *localharness.LakeReader, l localharness.Landing, malformed []telemetrygen.Record) {
 	t.Helper()
 	if n := l.Errors["format-conversion-failed"]; n > 0 {
-		t.Errorf("%d objects under %sformat-conversion-failed/: valid records failed Parquet conversion", n, errorsPrefix)
+		t.Errorf("%d objects under %sformat-conversion-failed/: valid records failed Parquet conversion", n, localharness.ErrorsPrefix)
 	}
 	for kind := range l.Errors {
 		if kind != "processing-failed" && kind != "format-conversion-failed" {
-			t.Errorf("objects under %s%s/: unexpected error output type", errorsPrefix, kind)
+			t.Errorf("objects under %s%s/: unexpected error output type", localharness.ErrorsPrefix, kind)
 		}
 	}
 	wantData := map[string]int{}
@@ -432,7 +433,7 @@ func checkRejected(t *testing.T, ctx context.Context, target Target, reader *Lak
 			t.Errorf("processing-failed holds %d records, want the %d malformed ones sent", len(raw), len(malformed))
 		}
 	} else {
-		t.Logf("emulator limitation: no object under %sprocessing-failed/ for %d rejected records (ministack drops ProcessingFailed records); checking the transform's log instead", errorsPrefix, len(malformed))
+		t.Logf("emulator limitation: no object under %sprocessing-failed/ for %d rejected records (ministack drops ProcessingFailed records); checking the transform's log instead", localharness.ErrorsPrefix, len(malformed))
 	}
 
 	tl := waitFailureLogs(t, ctx, target, len(malformed))
@@ -444,7 +445,7 @@ func checkRejected(t *testing.T, ctx context.Context, target Target, reader *Lak
 	// sent malformed, no more, no fewer.
 	wantPrefix := map[string]int{}
 	for _, r := range malformed {
-		wantPrefix[logPrefix(r.Data)]++
+		wantPrefix[localharness.LogPrefix(r.Data)]++
 	}
 	gotPrefix := map[string]int{}
 	ids := map[string]bool{}
@@ -463,7 +464,7 @@ func checkRejected(t *testing.T, ctx context.Context, target Target, reader *Lak
 	}
 	kindOf := map[string]telemetrygen.Kind{}
 	for _, r := range malformed {
-		kindOf[logPrefix(r.Data)] = r.Malformed
+		kindOf[localharness.LogPrefix(r.Data)] = r.Malformed
 	}
 	t.Logf("transform log group %s: %d events, %d REPORT lines, %d rejected records:", tl.Group, tl.Events, tl.Reports, len(tl.Failures))
 	for _, f := range tl.Failures {
@@ -473,11 +474,11 @@ func checkRejected(t *testing.T, ctx context.Context, target Target, reader *Lak
 
 // waitFailureLogs polls the transform's log until want failures are there
 // (logs may trail delivery) or a minute passes.
-func waitFailureLogs(t *testing.T, ctx context.Context, target Target, want int) TransformLogs {
+func waitFailureLogs(t *testing.T, ctx context.Context, target localharness.Target, want int) localharness.TransformLogs {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		tl, err := ReadTransformLogs(ctx, target)
+		tl, err := localharness.ReadTransformLogs(ctx, target)
 		if err != nil {
 			t.Fatalf("the transform's log is not readable through the emulator's CloudWatch Logs: %v", err)
 		}
@@ -575,20 +576,20 @@ func checkBootstrapRan(t *testing.T, w *bootstrapWatch, cdkOut string) {
 // checkAthena queries the raw table through the emulator's Athena: the
 // count per partition must equal the valid readings per event hour, which
 // shows the Glue table, the Parquet files and the key layout agree.
-func checkAthena(t *testing.T, ctx context.Context, target Target, bucket string, valid []telemetrygen.Record) {
+func checkAthena(t *testing.T, ctx context.Context, target localharness.Target, bucket string, valid []telemetrygen.Record) {
 	t.Helper()
-	want := map[Partition]int{}
+	want := map[localharness.Partition]int{}
 	for _, r := range valid {
 		v := schema.PartitionValues(r.EventTime)
-		want[Partition{v[0], v[1], v[2], v[3]}]++
+		want[localharness.Partition{Year: v[0], Month: v[1], Day: v[2], Hour: v[3]}]++
 	}
-	sql := "SELECT year, month, day, hour, count(*) FROM " + rawTable + " GROUP BY year, month, day, hour"
-	res, err := Query(ctx, target, bucket, sql, 2*time.Minute)
+	sql := "SELECT year, month, day, hour, count(*) FROM " + localharness.RawTable + " GROUP BY year, month, day, hour"
+	res, err := localharness.Query(ctx, target, bucket, sql, 2*time.Minute)
 	if err != nil {
 		t.Errorf("%v", err)
 		return
 	}
-	got := map[Partition]int{}
+	got := map[localharness.Partition]int{}
 	for _, row := range res.Rows {
 		if len(row) != 5 {
 			t.Fatalf("athena row %v: want 5 columns", row)
@@ -597,7 +598,7 @@ func checkAthena(t *testing.T, ctx context.Context, target Target, bucket string
 		if err != nil {
 			t.Fatalf("athena row %v: count %q", row, row[4])
 		}
-		got[Partition{row[0], row[1], row[2], row[3]}] += n
+		got[localharness.Partition{Year: row[0], Month: row[1], Day: row[2], Hour: row[3]}] += n
 	}
 	if !maps.Equal(got, want) {
 		g, _ := json.Marshal(partitionCounts(got))
@@ -613,7 +614,7 @@ func checkAthena(t *testing.T, ctx context.Context, target Target, bucket string
 // The emulator rejects AWS::Athena::NamedQuery, so the SQL is run directly:
 // what is checked is that Athena-compatible SQL also runs here and computes
 // what the data says.
-func checkNamedQueries(t *testing.T, ctx context.Context, target Target, bucket string, valid []telemetrygen.Record) {
+func checkNamedQueries(t *testing.T, ctx context.Context, target localharness.Target, bucket string, valid []telemetrygen.Record) {
 	t.Helper()
 	qs, err := queries.All()
 	if err != nil {
@@ -638,7 +639,7 @@ func checkNamedQueries(t *testing.T, ctx context.Context, target Target, bucket 
 			t.Logf("named query %-26s skipped here: reads %v", q.Name, q.Tables)
 			continue
 		}
-		res, err := Query(ctx, target, bucket, queries.AsOf(q.SQL, last), 2*time.Minute)
+		res, err := localharness.Query(ctx, target, bucket, queries.AsOf(q.SQL, last), 2*time.Minute)
 		if err != nil {
 			t.Errorf("named query %s: %v", q.Name, err)
 			continue
@@ -665,7 +666,7 @@ func checkNamedQueries(t *testing.T, ctx context.Context, target Target, bucket 
 	}
 }
 
-func partitionCounts(m map[Partition]int) map[string]int {
+func partitionCounts(m map[localharness.Partition]int) map[string]int {
 	out := map[string]int{}
 	for p, n := range m {
 		out[p.String()] = n
@@ -675,9 +676,9 @@ func partitionCounts(m map[Partition]int) map[string]int {
 
 // checkLoopbackOnly asserts that the emulator and its workers listen on
 // 127.0.0.1 only.
-func checkLoopbackOnly(t *testing.T, emu *Emulator) {
+func checkLoopbackOnly(t *testing.T, emu *localharness.Emulator) {
 	t.Helper()
-	addrs, err := listeningAddrs(emu.Processes())
+	addrs, err := localharness.ListeningAddrs(emu.Processes())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package localharness
 
 import (
 	"context"
@@ -30,7 +30,7 @@ type Deployer struct {
 // Bootstrap creates the CDK toolkit stack (asset bucket, roles) in the
 // target. The environment is named so bootstrap needs no synth.
 func (d Deployer) Bootstrap(ctx context.Context) error {
-	return d.run(ctx, "bootstrap", "aws://"+account+"/"+region)
+	return d.run(ctx, "bootstrap", "aws://"+account+"/"+Region)
 }
 
 // Deploy deploys every stack of the local profile and returns the stack
@@ -113,10 +113,10 @@ type LakeOutputs struct {
 func (o Outputs) Lake() (LakeOutputs, error) {
 	var l LakeOutputs
 	var err error
-	if l.RawBucket, err = o.Get(stackStorage, "RawBucketName"); err != nil {
+	if l.RawBucket, err = o.Get(StackStorage, "RawBucketName"); err != nil {
 		return l, err
 	}
-	if l.AnalyticsBucket, err = o.Get(stackStorage, "AnalyticsBucketName"); err != nil {
+	if l.AnalyticsBucket, err = o.Get(StackStorage, "AnalyticsBucketName"); err != nil {
 		return l, err
 	}
 	l.Stream, err = o.Get(stackStreaming, "TelemetryStreamName")

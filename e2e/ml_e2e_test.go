@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 // Execution tests of the two ML state machines in the emulator's Step
 // Functions interpreter. SageMaker and Glue are mocked through the AWS Step
@@ -41,6 +41,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/refdatalake/datalake/internal/localharness"
 )
 
 const (
@@ -71,7 +73,7 @@ func states(n ...string) []string { return n }
 // and through malformed input, and checks the path taken, the evaluate
 // Lambda's metrics against values computed here, the registry and the
 // notifications.
-func checkMlWorkflows(t *testing.T, ctx context.Context, target Target, outputs Outputs, analyticsBucket string) {
+func checkMlWorkflows(t *testing.T, ctx context.Context, target localharness.Target, outputs localharness.Outputs, analyticsBucket string) {
 	t.Helper()
 	get := func(stack, key string) string {
 		v, err := outputs.Get(stack, key)
@@ -80,10 +82,10 @@ func checkMlWorkflows(t *testing.T, ctx context.Context, target Target, outputs 
 		}
 		return v
 	}
-	trainArn, tuneArn := get(stackML, "TrainStateMachineArn"), get(stackML, "TuneStateMachineArn")
-	table, topic := get(stackML, "ModelRegistryTableName"), get(stackML, "MlTopicArn")
-	lakeKey := get(stackStorage, "LakeKeyArn")
-	featuresJob := get(stackCatalog, "FeaturesJobName")
+	trainArn, tuneArn := get(localharness.StackML, "TrainStateMachineArn"), get(localharness.StackML, "TuneStateMachineArn")
+	table, topic := get(localharness.StackML, "ModelRegistryTableName"), get(localharness.StackML, "MlTopicArn")
+	lakeKey := get(localharness.StackStorage, "LakeKeyArn")
+	featuresJob := get(localharness.StackCatalog, "FeaturesJobName")
 
 	cfg := target.AWSConfig()
 	m := &mlHarness{
@@ -97,7 +99,7 @@ func checkMlWorkflows(t *testing.T, ctx context.Context, target Target, outputs 
 	train := m.machine(trainArn, "train-and-transform")
 	tune := m.machine(tuneArn, "tune")
 
-	repo, err := FindRepo()
+	repo, err := localharness.FindRepo()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +381,7 @@ func (c mockConfig) thrown(t *testing.T, response string) string {
 // pushEmulatorConfig sets emulator settings at runtime through ministack's
 // whitelisted /_ministack/config (the mock config is otherwise read once,
 // from SFN_MOCK_CONFIG, when the emulator imports its Step Functions module).
-func pushEmulatorConfig(t *testing.T, ctx context.Context, target Target, settings map[string]any) {
+func pushEmulatorConfig(t *testing.T, ctx context.Context, target localharness.Target, settings map[string]any) {
 	t.Helper()
 	body, err := json.Marshal(settings)
 	if err != nil {

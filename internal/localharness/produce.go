@@ -1,4 +1,4 @@
-package main
+package localharness
 
 import (
 	"bytes"
@@ -143,4 +143,16 @@ func parseSummary(stdout string) (ProduceResult, error) {
 		return res, nil
 	}
 	return ProduceResult{}, fmt.Errorf("no summary line in the producer's output %q", strings.TrimSpace(stdout))
+}
+
+// SplitRecords separates valid from malformed records.
+func SplitRecords(recs []telemetrygen.Record) (valid, malformed []telemetrygen.Record) {
+	for _, r := range recs {
+		if r.Malformed == "" {
+			valid = append(valid, r)
+		} else {
+			malformed = append(malformed, r)
+		}
+	}
+	return valid, malformed
 }

@@ -1,4 +1,4 @@
-package main
+package localharness
 
 import (
 	"context"
@@ -20,26 +20,26 @@ var localLake = layout.Deployment{Project: "datalake", Profile: "local"}
 
 // Names the local profile gives its resources (lake/layout).
 var (
-	stackStorage   = localLake.StackName(layout.StackStorage)
+	StackStorage   = localLake.StackName(layout.StackStorage)
 	stackNetwork   = localLake.StackName(layout.StackNetwork)
-	stackCatalog   = localLake.StackName(layout.StackCatalog)
+	StackCatalog   = localLake.StackName(layout.StackCatalog)
 	stackStreaming = localLake.StackName(layout.StackStreaming)
 	stackAnalytics = localLake.StackName(layout.StackAnalytics)
-	stackML        = localLake.StackName(layout.StackML)
+	StackML        = localLake.StackName(layout.StackML)
 	glueDatabase   = localLake.Database()
 )
 
 const (
-	rawTable = layout.RawTelemetryTable
+	RawTable = layout.RawTelemetryTable
 	// account is the account id LocalStack-compatible emulators report for
 	// the test credentials; bootstrap names it so it does not synthesize the
 	// app just to learn it.
 	account = "000000000000"
-	region  = "us-east-1"
+	Region  = "us-east-1"
 )
 
 // Stacks are every stack of the local profile, in deploy order.
-var Stacks = []string{stackStorage, stackNetwork, stackCatalog, stackStreaming, stackAnalytics, stackML}
+var Stacks = []string{StackStorage, stackNetwork, StackCatalog, stackStreaming, stackAnalytics, StackML}
 
 // Target is the LocalStack-compatible endpoint the harness works against:
 // an emulator it started, or one the user named with AWS_ENDPOINT_URL.
@@ -106,8 +106,8 @@ func (t Target) Env(repo Repo) []string {
 		"AWS_ENDPOINT_URL_S3="+t.S3Endpoint,
 		"AWS_ACCESS_KEY_ID="+t.AccessKey,
 		"AWS_SECRET_ACCESS_KEY="+t.SecretKey,
-		"AWS_REGION="+region,
-		"AWS_DEFAULT_REGION="+region,
+		"AWS_REGION="+Region,
+		"AWS_DEFAULT_REGION="+Region,
 		// No SDK may look for credentials on the instance metadata address.
 		"AWS_EC2_METADATA_DISABLED=true",
 		"CDK_DISABLE_CLI_TELEMETRY=true",
@@ -121,7 +121,7 @@ func (t Target) Env(repo Repo) []string {
 // not from the shared config files, so no profile setting can redirect it.
 func (t Target) AWSConfig() aws.Config {
 	return aws.Config{
-		Region:       region,
+		Region:       Region,
 		Credentials:  credentials.NewStaticCredentialsProvider(t.AccessKey, t.SecretKey, ""),
 		BaseEndpoint: aws.String(t.Endpoint),
 	}
@@ -130,5 +130,5 @@ func (t Target) AWSConfig() aws.Config {
 // Healthy reports whether the target answers its health check.
 func (t Target) Healthy(ctx context.Context) bool {
 	// LocalStack and ministack both serve the LocalStack path.
-	return healthy(ctx, t.Endpoint+"/_localstack/health")
+	return Healthy(ctx, t.Endpoint+"/_localstack/health")
 }

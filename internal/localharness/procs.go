@@ -1,4 +1,4 @@
-package main
+package localharness
 
 import (
 	"bytes"
@@ -19,10 +19,10 @@ import (
 // all, even one that left the process tree by being re-parented.
 const markerVar = "DATALAKE_LOCAL_EMULATOR"
 
-// markedProcesses lists the live processes whose environment carries
+// MarkedProcesses lists the live processes whose environment carries
 // markerVar=marker. Processes of other users cannot be read and are skipped:
 // the emulator runs as the current user.
-func markedProcesses(marker string) []int {
+func MarkedProcesses(marker string) []int {
 	want := []byte(markerVar + "=" + marker + "\x00")
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	var out []int
@@ -43,9 +43,9 @@ func markedProcesses(marker string) []int {
 	return out
 }
 
-// portOpen reports whether something accepts TCP connections on
+// PortOpen reports whether something accepts TCP connections on
 // 127.0.0.1:port.
-func portOpen(port int) bool {
+func PortOpen(port int) bool {
 	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 500*time.Millisecond)
 	if err != nil {
 		return false
@@ -115,7 +115,7 @@ func (m *MemorySampler) sample(pid int, marker string) {
 	for _, p := range proctree.Descendants(pid) {
 		procs[p] = true
 	}
-	for _, p := range markedProcesses(marker) {
+	for _, p := range MarkedProcesses(marker) {
 		procs[p] = true
 	}
 	var sum int64
@@ -173,9 +173,9 @@ func (p MemoryPeak) String() string {
 		float64(p.TreeRSSKB)/1024, p.MaxProcesses, float64(p.EmulatorHWMKB)/1024, p.Samples)
 }
 
-// listeningAddrs returns the TCP addresses (ip:port) that the processes
+// ListeningAddrs returns the TCP addresses (ip:port) that the processes
 // pids listen on, from /proc/net/tcp{,6} and their open sockets.
-func listeningAddrs(pids []int) ([]string, error) {
+func ListeningAddrs(pids []int) ([]string, error) {
 	inodes := map[string]bool{}
 	for _, pid := range pids {
 		fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))

@@ -1,4 +1,4 @@
-package main
+package localharness
 
 import (
 	"context"
@@ -121,10 +121,10 @@ func (tl *TransformLogs) add(msg string) {
 // (lambdas/transform/batch.go).
 const logDataPrefix = 64
 
-// logPrefix is how a record's start appears in a "record failed" line once
+// LogPrefix is how a record's start appears in a "record failed" line once
 // decoded: its first logDataPrefix bytes, each byte that is not part of valid
 // UTF-8 replaced by U+FFFD, as log/slog's JSON handler writes them.
-func logPrefix(data []byte) string {
+func LogPrefix(data []byte) string {
 	data = data[:min(len(data), logDataPrefix)]
 	var b strings.Builder
 	for len(data) > 0 {

@@ -1,4 +1,4 @@
-package main
+package localharness
 
 import (
 	"context"
@@ -20,8 +20,8 @@ import (
 
 // Prefixes Firehose writes to in the raw bucket.
 const (
-	telemetryPrefix = layout.RawTelemetryPrefix
-	errorsPrefix    = layout.TelemetryErrorsPrefix
+	TelemetryPrefix = layout.RawTelemetryPrefix
+	ErrorsPrefix    = layout.TelemetryErrorsPrefix
 )
 
 // Partition is the Hive partition of an object under telemetry/.
@@ -111,7 +111,7 @@ func NewLakeReader(t Target, bucket string) *LakeReader {
 // Read lists the bucket and reads every telemetry object.
 func (lr *LakeReader) Read(ctx context.Context) (Landing, error) {
 	l := Landing{Errors: map[string]int{}}
-	objs, err := lr.list(ctx, telemetryPrefix)
+	objs, err := lr.list(ctx, TelemetryPrefix)
 	if err != nil {
 		return l, err
 	}
@@ -130,14 +130,14 @@ func (lr *LakeReader) Read(ctx context.Context) (Landing, error) {
 			l.Readings = append(l.Readings, LandedReading{Reading: r, Key: key, Partition: p})
 		}
 	}
-	errs, err := lr.list(ctx, errorsPrefix)
+	errs, err := lr.list(ctx, ErrorsPrefix)
 	if err != nil {
 		return l, err
 	}
 	for _, o := range errs {
 		key := aws.ToString(o.Key)
 		l.ErrorKeys = append(l.ErrorKeys, key)
-		kind, _, _ := strings.Cut(strings.TrimPrefix(key, errorsPrefix), "/")
+		kind, _, _ := strings.Cut(strings.TrimPrefix(key, ErrorsPrefix), "/")
 		l.Errors[kind]++
 	}
 	return l, nil
@@ -206,7 +206,7 @@ func (lr *LakeReader) get(ctx context.Context, key string) ([]byte, error) {
 func (lr *LakeReader) ErrorRecords(ctx context.Context, l Landing, kind string) ([][]byte, error) {
 	var out [][]byte
 	for _, key := range l.ErrorKeys {
-		if !strings.HasPrefix(key, errorsPrefix+kind+"/") {
+		if !strings.HasPrefix(key, ErrorsPrefix+kind+"/") {
 			continue
 		}
 		body, err := lr.get(ctx, key)
@@ -259,7 +259,7 @@ func (lr *LakeReader) WaitSettled(ctx context.Context, want int, quiet, timeout 
 			return l, reached, nil
 		}
 		if time.Now().After(deadline) {
-			return l, reached, fmt.Errorf("delivery did not settle within %s: %d of %d readings under s3://%s/%s", timeout, len(l.Readings), want, lr.Bucket, telemetryPrefix)
+			return l, reached, fmt.Errorf("delivery did not settle within %s: %d of %d readings under s3://%s/%s", timeout, len(l.Readings), want, lr.Bucket, TelemetryPrefix)
 		}
 		select {
 		case <-ctx.Done():
@@ -269,8 +269,8 @@ func (lr *LakeReader) WaitSettled(ctx context.Context, want int, quiet, timeout 
 	}
 }
 
-// sortedPartitions returns the partitions of counts in key order.
-func sortedPartitions[V any](counts map[Partition]V) []Partition {
+// SortedPartitions returns the partitions of counts in key order.
+func SortedPartitions[V any](counts map[Partition]V) []Partition {
 	ps := make([]Partition, 0, len(counts))
 	for p := range counts {
 		ps = append(ps, p)

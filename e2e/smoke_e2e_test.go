@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 // The sandbox smoke test (internal/smoke, `make smoke`) run as a library
 // against the emulator, with the local profile's names: every step the
@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/refdatalake/datalake/internal/localharness"
 	"github.com/refdatalake/datalake/internal/samples"
 	"github.com/refdatalake/datalake/internal/smoke"
 )
@@ -43,7 +44,7 @@ var smokeExpected = map[smoke.Step]smoke.Status{
 // checkSmoke runs the smoke test against the emulator after the other
 // checks, so its readings, landing files and registry item disturb none of
 // their counts.
-func checkSmoke(t *testing.T, ctx context.Context, repo Repo, target Target, outputs Outputs, analyticsBucket string) {
+func checkSmoke(t *testing.T, ctx context.Context, repo localharness.Repo, target localharness.Target, outputs localharness.Outputs, analyticsBucket string) {
 	cfg := target.AWSConfig()
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(target.S3Endpoint)
@@ -60,11 +61,11 @@ func checkSmoke(t *testing.T, ctx context.Context, repo Repo, target Target, out
 		}
 		return v
 	}
-	trainArn, lakeKey := get(stackML, "TrainStateMachineArn"), get(stackStorage, "LakeKeyArn")
+	trainArn, lakeKey := get(localharness.StackML, "TrainStateMachineArn"), get(localharness.StackStorage, "LakeKeyArn")
 	mock := loadMockConfig(t, filepath.Join(repo.Root, "statemachines", "testdata", "mock-config.json"), map[string]string{
 		"MOCK_BUCKET":       analyticsBucket,
-		"MOCK_FEATURES_JOB": get(stackCatalog, "FeaturesJobName"),
-	}, map[string]string{"train-and-transform": arnName(trainArn), "tune": arnName(get(stackML, "TuneStateMachineArn"))})
+		"MOCK_FEATURES_JOB": get(localharness.StackCatalog, "FeaturesJobName"),
+	}, map[string]string{"train-and-transform": arnName(trainArn), "tune": arnName(get(localharness.StackML, "TuneStateMachineArn"))})
 	pushEmulatorConfig(t, ctx, target, map[string]any{"stepfunctions._sfn_mock_config": mock.raw, "stepfunctions._SFN_WAIT_SCALE": 0})
 	defer pushEmulatorConfig(t, context.WithoutCancel(ctx), target, map[string]any{
 		"stepfunctions._sfn_mock_config": map[string]any{}, "stepfunctions._SFN_WAIT_SCALE": 1,
@@ -128,7 +129,7 @@ func arnName(arn string) string { return arn[strings.LastIndex(arn, ":")+1:] }
 
 // checkSmokeCleanedUp asserts that the run left no queue, no subscription
 // on the alarm topic and no alarm in ALARM.
-func checkSmokeCleanedUp(t *testing.T, ctx context.Context, target Target) {
+func checkSmokeCleanedUp(t *testing.T, ctx context.Context, target localharness.Target) {
 	t.Helper()
 	cfg := target.AWSConfig()
 	queues, err := sqs.NewFromConfig(cfg).ListQueues(ctx, &sqs.ListQueuesInput{QueueNamePrefix: aws.String("datalake-local-smoke-")})
