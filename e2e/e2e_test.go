@@ -129,8 +129,10 @@ func TestLocalEndToEnd(t *testing.T) {
 			t.Fatalf("%v\n%s", err, tail(cdkLog.String(), 40))
 		}
 	})
-	checkStacksComplete(t, ctx, target)
-	checkEveryStackListed(t, d.OutDir)
+	// Each check is a subtest: one failing check leaves the others to report.
+	// Only the steps the later checks need (deploy, produce, delivery) stop the test.
+	t.Run("stacks complete", func(t *testing.T) { checkStacksComplete(t, ctx, target) })
+	t.Run("every stack listed", func(t *testing.T) { checkEveryStackListed(t, d.OutDir) })
 	lake, err := outputs.Lake()
 	if err != nil {
 		t.Fatal(err)
@@ -156,17 +158,19 @@ func TestLocalEndToEnd(t *testing.T) {
 	t.Logf("local path: %d records sent and settled in %s = %.1f records/s (%d objects for %d readings)",
 		total, local.Round(time.Millisecond), float64(total)/local.Seconds(), len(landing.Objects), len(landing.Readings))
 
-	checkDelivered(t, landing, sent.valid)
-	checkRejected(t, ctx, target, reader, landing, sent.malformed)
-	checkBootstrapRan(t, bootstraps, d.OutDir)
-	checkAthena(t, ctx, target, lake.AnalyticsBucket, sent.valid)
-	checkNamedQueries(t, ctx, target, lake.AnalyticsBucket, sent.valid)
-	ph.time("ml", func() { checkMlWorkflows(t, ctx, target, outputs, lake.AnalyticsBucket) })
+	t.Run("delivered", func(t *testing.T) { checkDelivered(t, landing, sent.valid) })
+	t.Run("rejected", func(t *testing.T) { checkRejected(t, ctx, target, reader, landing, sent.malformed) })
+	t.Run("bootstrap ran", func(t *testing.T) { checkBootstrapRan(t, bootstraps, d.OutDir) })
+	t.Run("athena", func(t *testing.T) { checkAthena(t, ctx, target, lake.AnalyticsBucket, sent.valid) })
+	t.Run("named queries", func(t *testing.T) { checkNamedQueries(t, ctx, target, lake.AnalyticsBucket, sent.valid) })
+	ph.time("ml", func() {
+		t.Run("ml workflows", func(t *testing.T) { checkMlWorkflows(t, ctx, target, outputs, lake.AnalyticsBucket) })
+	})
 	// Last of the data checks: its readings and registry item change no count above.
 	ph.time("smoke", func() {
 		t.Run("smoke", func(t *testing.T) { checkSmoke(t, ctx, repo, target, outputs, lake.AnalyticsBucket) })
 	})
-	checkLoopbackOnly(t, emu)
+	t.Run("loopback only", func(t *testing.T) { checkLoopbackOnly(t, emu) })
 
 	ph.time("teardown", stop)
 }

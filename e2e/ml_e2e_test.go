@@ -148,39 +148,49 @@ func checkMlWorkflows(t *testing.T, ctx context.Context, target localharness.Tar
 		return items
 	}
 
+	// Each execution is a subtest, in order: they share the emulator's mock
+	// configuration, the uploaded predictions and the notification queue.
 	// Success: the scheduled input, defaults for the rest.
-	r := run(train, "HappyPath", `{"runFeatures": true}`)
-	r.expect(t, "SUCCEEDED", "", seq(trainHead, states("GenerateDataset"), trainJobs, states("RegisterModel", "NotifySuccess", "Succeeded")))
-	m.checkMetrics(r, set.labels, good, 0.5)
-	model := r.modelName(t, `^datalake-local-model-[0-9a-f]{12}$`)
-	if items := registered(r, 1); len(items) == 1 {
-		m.checkRegistryItem(r, items[0], model, mock, minAuc)
-	}
-	n := notes.expect(r.arn)
-	checkNotification(t, r, n, "Model registered: "+modelFamily, model, r.metricsURI(), "Training job: "+mock.returned(t, "TrainingJobSucceeded", "TrainingJobName"))
+	t.Run("train-and-transform HappyPath scheduled", func(t *testing.T) {
+		r := run(train, "HappyPath", `{"runFeatures": true}`)
+		r.expect(t, "SUCCEEDED", "", seq(trainHead, states("GenerateDataset"), trainJobs, states("RegisterModel", "NotifySuccess", "Succeeded")))
+		m.checkMetrics(r, set.labels, good, 0.5)
+		model := r.modelName(t, `^datalake-local-model-[0-9a-f]{12}$`)
+		if items := registered(r, 1); len(items) == 1 {
+			m.checkRegistryItem(r, items[0], model, mock, minAuc)
+		}
+		n := notes.expect(r.arn)
+		checkNotification(t, r, n, "Model registered: "+modelFamily, model, r.metricsURI(), "Training job: "+mock.returned(t, "TrainingJobSucceeded", "TrainingJobName"))
+	})
 
 	// Without the features job, with the gate and threshold overridden.
-	r = run(train, "HappyPath", `{"runFeatures": false, "threshold": 0.3, "minAuc": 0.8}`)
-	r.expect(t, "SUCCEEDED", "", seq(trainHead, trainJobs, states("RegisterModel", "NotifySuccess", "Succeeded")))
-	m.checkMetrics(r, set.labels, good, 0.3)
-	model = r.modelName(t, `^datalake-local-model-[0-9a-f]{12}$`)
-	if items := registered(r, 1); len(items) == 1 {
-		m.checkRegistryItem(r, items[0], model, mock, 0.8)
-	}
-	checkNotification(t, r, notes.expect(r.arn), "Model registered: "+modelFamily, model, "at threshold 0.3")
+	t.Run("train-and-transform HappyPath overrides", func(t *testing.T) {
+		r := run(train, "HappyPath", `{"runFeatures": false, "threshold": 0.3, "minAuc": 0.8}`)
+		r.expect(t, "SUCCEEDED", "", seq(trainHead, trainJobs, states("RegisterModel", "NotifySuccess", "Succeeded")))
+		m.checkMetrics(r, set.labels, good, 0.3)
+		model := r.modelName(t, `^datalake-local-model-[0-9a-f]{12}$`)
+		if items := registered(r, 1); len(items) == 1 {
+			m.checkRegistryItem(r, items[0], model, mock, 0.8)
+		}
+		checkNotification(t, r, notes.expect(r.arn), "Model registered: "+modelFamily, model, "at threshold 0.3")
+	})
 
-	r = run(tune, "HappyPath", "")
-	r.expect(t, "SUCCEEDED", "", seq(trainHead, states("GenerateDataset"), tuneJobs, states("NotifySuccess", "Succeeded")))
-	m.checkMetrics(r, set.labels, good, 0.5)
-	model = r.modelName(t, `^datalake-local-tuned-[0-9a-f]{8}$`)
-	registered(r, 0) // tune reports the best model; only train-and-transform registers
-	checkNotification(t, r, notes.expect(r.arn), "Tuning finished", model, r.metricsURI(),
-		"Tuning job "+mock.returned(t, "TuningJobSucceeded", "HyperParameterTuningJobName")+" finished",
-		"Best training job: "+mock.returned(t, "BestTrainingJobDescribed", "TrainingJobName"))
+	var metricsURI, metricsBefore string
+	t.Run("tune HappyPath", func(t *testing.T) {
+		r := run(tune, "HappyPath", "")
+		r.expect(t, "SUCCEEDED", "", seq(trainHead, states("GenerateDataset"), tuneJobs, states("NotifySuccess", "Succeeded")))
+		m.checkMetrics(r, set.labels, good, 0.5)
+		model := r.modelName(t, `^datalake-local-tuned-[0-9a-f]{8}$`)
+		registered(r, 0) // tune reports the best model; only train-and-transform registers
+		checkNotification(t, r, notes.expect(r.arn), "Tuning finished", model, r.metricsURI(),
+			"Tuning job "+mock.returned(t, "TuningJobSucceeded", "HyperParameterTuningJobName")+" finished",
+			"Best training job: "+mock.returned(t, "BestTrainingJobDescribed", "TrainingJobName"))
+		metricsURI = r.metricsURI()
+	})
 
 	// Job failures: caught, notified with the job's error, no evaluation.
-	metricsURI, metricsBefore := r.metricsURI(), m.metricsObject()
-	failure := func(sm deployedMachine, testCase, response string, want []string) {
+	metricsBefore = m.metricsObject()
+	failure := func(t *testing.T, sm deployedMachine, testCase, response string, want []string) {
 		r := run(sm, testCase, "")
 		r.expect(t, "FAILED", "WorkflowFailed", want)
 		if want, got := sm.failCause(t, "WorkflowFailed"), r.cause; got != want {
@@ -189,16 +199,24 @@ func checkMlWorkflows(t *testing.T, ctx context.Context, target localharness.Tar
 		registered(r, 0)
 		checkNotification(t, r, notes.expect(r.arn), sm.short+" failed", "Error: States.TaskFailed", "Cause: "+mock.thrown(t, response))
 	}
-	failure(train, "TrainingFails", "TrainingJobFailed", seq(trainHead, states("GenerateDataset", "TrainModel", "NotifyFailure", "WorkflowFailed")))
-	failure(train, "TransformFails", "TransformJobFailed", seq(trainHead, states("GenerateDataset", "TrainModel", "SaveModel", "BatchTransform", "NotifyFailure", "WorkflowFailed")))
-	failure(tune, "TuningFails", "TuningJobFailed", seq(trainHead, states("GenerateDataset", "Tune", "NotifyFailure", "WorkflowFailed")))
+	for _, c := range []struct {
+		sm                 deployedMachine
+		testCase, response string
+		path               []string
+	}{
+		{train, "TrainingFails", "TrainingJobFailed", seq(trainHead, states("GenerateDataset", "TrainModel", "NotifyFailure", "WorkflowFailed"))},
+		{train, "TransformFails", "TransformJobFailed", seq(trainHead, states("GenerateDataset", "TrainModel", "SaveModel", "BatchTransform", "NotifyFailure", "WorkflowFailed"))},
+		{tune, "TuningFails", "TuningJobFailed", seq(trainHead, states("GenerateDataset", "Tune", "NotifyFailure", "WorkflowFailed"))},
+	} {
+		t.Run(c.sm.short+" "+c.testCase, func(t *testing.T) { failure(t, c.sm, c.testCase, c.response, c.path) })
+	}
 	if after := m.metricsObject(); after != metricsBefore {
 		t.Errorf("%s changed during the failing runs: Evaluate ran although no transform succeeded", metricsURI)
 	}
 
 	// Malformed input fails at the first state, naming the field; nothing
 	// is notified (there is nothing to report but the execution's own error).
-	invalid := func(sm deployedMachine, input, field, failState string) {
+	invalid := func(t *testing.T, sm deployedMachine, input, field, failState string) {
 		r := run(sm, "HappyPath", input)
 		r.expect(t, "FAILED", "InvalidInput", states("ValidateInput", failState))
 		if want := sm.failCause(t, failState); r.cause != want || !strings.Contains(r.cause, "field "+field+" ") {
@@ -206,19 +224,28 @@ func checkMlWorkflows(t *testing.T, ctx context.Context, target localharness.Tar
 		}
 		registered(r, 0)
 	}
-	invalid(train, `{"minAuc": "high"}`, "minAuc", "InvalidMinAuc")
-	invalid(train, `{"threshold": 2}`, "threshold", "InvalidThreshold")
-	invalid(tune, `{"runFeatures": "yes"}`, "runFeatures", "InvalidRunFeatures")
+	for _, c := range []struct {
+		sm                      deployedMachine
+		input, field, failState string
+	}{
+		{train, `{"minAuc": "high"}`, "minAuc", "InvalidMinAuc"},
+		{train, `{"threshold": 2}`, "threshold", "InvalidThreshold"},
+		{tune, `{"runFeatures": "yes"}`, "runFeatures", "InvalidRunFeatures"},
+	} {
+		t.Run(c.sm.short+" invalid "+c.field, func(t *testing.T) { invalid(t, c.sm, c.input, c.field, c.failState) })
+	}
 
 	// Below the gate: near-random predictions replace the good ones.
 	m.upload(set.predictionObjects(poor))
-	r = run(train, "BelowThreshold", "")
-	r.expect(t, "FAILED", "ModelBelowThreshold", seq(trainHead, states("GenerateDataset"), trainJobs, states("NotifyRejected", "ModelRejected")))
-	m.checkMetrics(r, set.labels, poor, 0.5)
-	model = r.modelName(t, `^datalake-local-model-[0-9a-f]{12}$`)
-	registered(r, 0)
-	checkNotification(t, r, notes.expect(r.arn), "Model rejected: "+modelFamily, model+" was not registered",
-		"below minAuc "+strconv.FormatFloat(minAuc, 'f', -1, 64))
+	t.Run("train-and-transform BelowThreshold", func(t *testing.T) {
+		r := run(train, "BelowThreshold", "")
+		r.expect(t, "FAILED", "ModelBelowThreshold", seq(trainHead, states("GenerateDataset"), trainJobs, states("NotifyRejected", "ModelRejected")))
+		m.checkMetrics(r, set.labels, poor, 0.5)
+		model := r.modelName(t, `^datalake-local-model-[0-9a-f]{12}$`)
+		registered(r, 0)
+		checkNotification(t, r, notes.expect(r.arn), "Model rejected: "+modelFamily, model+" was not registered",
+			"below minAuc "+strconv.FormatFloat(minAuc, 'f', -1, 64))
+	})
 
 	notes.checkNoStray(runs)
 	if n := len(m.registryItems()) - registryBefore; n != 2 {
