@@ -204,7 +204,8 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		Resources:  &[]*string{s.AlarmTopic.TopicArn()},
 		Conditions: &map[string]any{
 			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
-			"ArnLike":      map[string]any{"aws:SourceArn": "arn:" + *awscdk.Aws_PARTITION() + ":cloudwatch:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":alarm:*"},
+			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"),
+				ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})},
 		},
 	}))
 	if cfg.AlarmEmail != "" {
@@ -223,7 +224,7 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 // firehoseRole is written by hand: the L2 would add an inline policy with
 // wildcards; this one names each resource and prefix.
 func (s *Stack) firehoseRole(props *Props, logs awslogs.LogGroup) awsiam.IRole {
-	region, account, partition := *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID(), *awscdk.Aws_PARTITION()
+	region := *awscdk.Aws_REGION()
 	bucket := props.RawBucket.BucketArn()
 	statements := []awsiam.PolicyStatement{
 		baseline.Statement("ReadStream", []string{"kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"},
@@ -233,12 +234,13 @@ func (s *Stack) firehoseRole(props *Props, logs awslogs.LogGroup) awsiam.IRole {
 			props.LakeKey.KeyArn()),
 		baseline.Statement("ListRawBucket", []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}, bucket),
 		baseline.Statement("WriteTelemetryAndErrors", []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"},
-			jsii.String(*bucket+"/"+layout.RawTelemetryPrefix+"*"), jsii.String(*bucket+"/"+layout.RawErrorsPrefix+"*")),
+			props.RawBucket.ArnForObjects(jsii.String(layout.RawTelemetryPrefix+"*")), props.RawBucket.ArnForObjects(jsii.String(layout.RawErrorsPrefix+"*"))),
 		baseline.Statement("InvokeTransform", []string{"lambda:InvokeFunction", "lambda:GetFunctionConfiguration"}, s.Transform.Function.FunctionArn()),
 		baseline.Statement("ReadTableSchema", []string{"glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"},
-			jsii.String("arn:"+partition+":glue:"+region+":"+account+":catalog"),
+			s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("glue"), Resource: jsii.String("catalog")}),
 			props.Database.DatabaseArn(),
-			jsii.String("arn:"+partition+":glue:"+region+":"+account+":table/"+*props.Database.DatabaseName()+"/"+layout.RawTelemetryTable)),
+			s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("glue"), Resource: jsii.String("table"),
+				ResourceName: jsii.String(*props.Database.DatabaseName() + "/" + layout.RawTelemetryTable), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})),
 		baseline.Statement("WriteDeliveryLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, logs.LogGroupArn()),
 	}
 	policy := awsiam.NewManagedPolicy(s.Stack, jsii.String("DeliveryPolicy"), &awsiam.ManagedPolicyProps{

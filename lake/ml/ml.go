@@ -119,17 +119,8 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 	stack := awscdk.NewStack(scope, &id, &cfg.StackProps)
 	m := &Stack{Stack: stack}
 	prefix := cfg.Deployment.Prefix()
-	region, account, partition := *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID(), *awscdk.Aws_PARTITION()
 	bucket := props.AnalyticsBucket
-	objects := func(p string) *string { return jsii.String(*bucket.BucketArn() + "/" + p + "*") }
 	s3uri := func(p string) string { return "s3://" + *bucket.BucketName() + "/" + p }
-	list := func(sid string, prefixes ...string) awsiam.PolicyStatement {
-		like := make([]string, len(prefixes))
-		for i, p := range prefixes {
-			like[i] = p + "*"
-		}
-		return baseline.StatementWhen(sid, []string{"s3:ListBucket"}, map[string]any{"StringLike": map[string]any{"s3:prefix": like}}, bucket.BucketArn())
-	}
 
 	// The training and transform containers run with network isolation in
 	// the isolated subnets: no route anywhere but the gateway endpoints.
@@ -147,42 +138,11 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		jsii.String("HTTPS to the S3 gateway endpoint (isolated subnets have no other route)"), jsii.Bool(false))
 	subnets := props.Vpc.IsolatedSubnets()
 	subnetIDs := make([]*string, len(*subnets))
-	subnetArns := make([]*string, len(*subnets))
 	for i, s := range *subnets {
 		subnetIDs[i] = s.SubnetId()
-		subnetArns[i] = jsii.String("arn:" + partition + ":ec2:" + region + ":" + account + ":subnet/" + *s.SubnetId())
 	}
 
-	regionOnly := map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": region}}
-	sageMakerStatements := []awsiam.PolicyStatement{
-		list("ListMlPrefixes", layout.TrainingPrefix, layout.ModelsPrefix, layout.BatchTransformPrefix),
-		baseline.Statement("ReadTrainingSetsAndModels", []string{"s3:GetObject"}, objects(layout.TrainingPrefix), objects(layout.ModelsPrefix)),
-		baseline.Statement("WriteModelsAndPredictions", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, objects(layout.ModelsPrefix), objects(layout.BatchTransformPrefix)),
-		baseline.Statement("UseLakeKey", []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, props.LakeKey.KeyArn()),
-		// Volume encryption: SageMaker creates grants for the instances it launches.
-		baseline.StatementWhen("GrantLakeKeyToJobVolumes", []string{"kms:CreateGrant"}, map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}, props.LakeKey.KeyArn()),
-		baseline.Statement("AttachToIsolatedSubnets", []string{"ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"},
-			append(subnetArns, jsii.String("arn:"+partition+":ec2:"+region+":"+account+":security-group/"+*m.SecurityGroup.SecurityGroupId()),
-				jsii.String("arn:"+partition+":ec2:"+region+":"+account+":network-interface/*"))...),
-		// EC2 Describe calls have no resource-level permissions: "*" is all IAM accepts; the condition keeps them in the region.
-		baseline.StatementWhen("DescribeNetwork", []string{"ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"},
-			regionOnly, jsii.String("*")),
-		baseline.Statement("WriteJobLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
-			jsii.String("arn:"+partition+":logs:"+region+":"+account+":log-group:/aws/sagemaker/*")),
-		// PutMetricData has no resource-level permissions; the condition limits it to SageMaker's namespaces.
-		baseline.StatementWhen("PublishJobMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringLike": map[string]any{"cloudwatch:namespace": []string{"/aws/sagemaker/*", "aws/sagemaker/*"}}}, jsii.String("*")),
-		// The built-in algorithm images live in AWS-owned registries (one account per region).
-		baseline.Statement("PullXGBoostImage", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
-			jsii.String("arn:"+partition+":ecr:"+region+":*:repository/sagemaker-xgboost")),
-		baseline.StatementWhen("AuthenticateToEcr", []string{"ecr:GetAuthorizationToken"}, regionOnly, jsii.String("*")),
-	}
-	m.SageMakerRole, _ = baseline.ServiceRole(stack, baseline.ServiceRoleProps{
-		RoleID: "SageMakerExecutionRole", PolicyID: "SageMakerExecutionPolicy", Service: "sagemaker.amazonaws.com",
-		Description:       "Assumed by SageMaker training, model and transform jobs of " + prefix,
-		PolicyDescription: "Lets SageMaker jobs read training sets, write models and predictions, and run in the isolated subnets",
-		Statements:        sageMakerStatements,
-		WildcardReason:    "Object wildcards are confined to the analytics bucket's training/, models/ and batch-transform/ prefixes, where SageMaker names objects per job; network-interface/* because SageMaker creates the interfaces; log groups under /aws/sagemaker/; ecr:GetAuthorizationToken, EC2 Describe and PutMetricData accept no resource but *, each narrowed by a condition; the XGBoost repository lives in an AWS-owned account that differs per region.",
-	})
+	m.SageMakerRole = sageMakerRole(stack, cfg, m.SecurityGroup)
 
 	// Model registry: one item per registered model version.
 	m.Registry = awsdynamodb.NewTable(stack, jsii.String("ModelRegistry"), &awsdynamodb.TableProps{
@@ -221,11 +181,10 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		return nil, err
 	}
 	m.Evaluate.Policy.AddStatements(
-		list("ListPredictionsAndLabels", layout.TrainingPrefix+"validation/", layout.BatchTransformPrefix),
-		baseline.Statement("ReadPredictionsAndLabels", []string{"s3:GetObject"}, objects(layout.TrainingPrefix+"validation/"), objects(layout.BatchTransformPrefix)),
-		baseline.Statement("WriteMetrics", []string{"s3:PutObject"}, objects(layout.BatchTransformPrefix)),
-		baseline.StatementWhen("UseLakeKeyViaS3", []string{"kms:Decrypt", "kms:GenerateDataKey"},
-			map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3." + region + ".amazonaws.com"}}, props.LakeKey.KeyArn()),
+		listUnder("ListPredictionsAndLabels", bucket, layout.TrainingPrefix+"validation/", layout.BatchTransformPrefix),
+		baseline.Statement("ReadPredictionsAndLabels", []string{"s3:GetObject"}, objects(bucket, layout.TrainingPrefix+"validation/"), objects(bucket, layout.BatchTransformPrefix)),
+		baseline.Statement("WriteMetrics", []string{"s3:PutObject"}, objects(bucket, layout.BatchTransformPrefix)),
+		baseline.StatementWhen("UseLakeKeyViaS3", []string{"kms:Decrypt", "kms:GenerateDataKey"}, via("s3"), props.LakeKey.KeyArn()),
 	)
 	baseline.Suppress(m.Evaluate.Policy, baseline.NagReason{Rule: "AwsSolutions-IAM5", Reason: "Object wildcards are confined to the validation set and batch-transform/ prefixes, whose object names SageMaker and Spark choose."})
 
@@ -262,54 +221,7 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		"FeaturesJobTimeoutSeconds": jsii.String(strconv.Itoa(featuresJobSeconds(cfg.FeaturesJobTimeoutMinutes))),
 	}
 
-	sm := func(name string) string {
-		return "arn:" + partition + ":sagemaker:" + region + ":" + account + ":" + name
-	}
-	eventsRule := func(name string) *string {
-		return jsii.String("arn:" + partition + ":events:" + region + ":" + account + ":rule/" + name)
-	}
-	workflowStatements := []awsiam.PolicyStatement{
-		baseline.Statement("RunFeaturesJob", []string{"glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"},
-			jsii.String("arn:"+partition+":glue:"+region+":"+account+":job/"+props.FeaturesJobName)),
-		baseline.Statement("RunTrainingJobs", []string{"sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags", "sagemaker:ListTags"},
-			jsii.String(sm("training-job/"+prefix+"-*"))),
-		baseline.Statement("RunTuningJobs", []string{"sagemaker:CreateHyperParameterTuningJob", "sagemaker:DescribeHyperParameterTuningJob",
-			"sagemaker:StopHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob", "sagemaker:AddTags", "sagemaker:ListTags"},
-			jsii.String(sm("hyper-parameter-tuning-job/"+prefix+"-*"))),
-		baseline.Statement("CreateModels", []string{"sagemaker:CreateModel", "sagemaker:AddTags"}, jsii.String(sm("model/"+prefix+"-*"))),
-		baseline.Statement("RunTransformJobs", []string{"sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob", "sagemaker:AddTags", "sagemaker:ListTags"},
-			jsii.String(sm("transform-job/"+prefix+"-*"))),
-		baseline.StatementWhen("PassSageMakerRole", []string{"iam:PassRole"}, map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}, m.SageMakerRole.RoleArn()),
-		// The .sync SageMaker integrations wait on these managed EventBridge rules;
-		// ListTags and AddTags are in Step Functions' documented policy:
-		// https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html
-		baseline.Statement("SyncWithSageMakerEvents", []string{"events:PutTargets", "events:PutRule", "events:DescribeRule"},
-			eventsRule("StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
-			eventsRule("StepFunctionsGetEventsForSageMakerTransformJobsRule"),
-			eventsRule("StepFunctionsGetEventsForSageMakerTuningJobsRule")),
-		baseline.Statement("InvokeEvaluate", []string{"lambda:InvokeFunction"}, m.Evaluate.Function.FunctionArn(), jsii.String(*m.Evaluate.Function.FunctionArn()+":*")),
-		baseline.Statement("RegisterModels", []string{"dynamodb:PutItem"}, m.Registry.TableArn()),
-		// The registry is encrypted with the lake key, and DynamoDB decrypts the
-		// table key with the caller's credentials on each access:
-		// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html
-		baseline.StatementWhen("UseLakeKeyViaDynamoDb", []string{"kms:Decrypt", "kms:DescribeKey"},
-			map[string]any{"StringEquals": map[string]any{"kms:ViaService": "dynamodb." + region + ".amazonaws.com"}}, props.LakeKey.KeyArn()),
-		baseline.Statement("Notify", []string{"sns:Publish"}, m.Topic.TopicArn()),
-		// Publishing to the encrypted topic.
-		baseline.StatementWhen("UseLakeKeyViaSns", []string{"kms:Decrypt", "kms:GenerateDataKey"},
-			map[string]any{"StringEquals": map[string]any{"kms:ViaService": "sns." + region + ".amazonaws.com"}}, props.LakeKey.KeyArn()),
-		// CloudWatch Logs log delivery and X-Ray accept no resource but "*" (Step Functions' documented policy).
-		baseline.StatementWhen("DeliverExecutionLogs", []string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-			"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, regionOnly, jsii.String("*")),
-		baseline.StatementWhen("Trace", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}, regionOnly, jsii.String("*")),
-	}
-	workflowRole, _ := baseline.ServiceRole(stack, baseline.ServiceRoleProps{
-		RoleID: "WorkflowRole", PolicyID: "WorkflowPolicy", Service: "states.amazonaws.com",
-		Description:       "Assumed by the ML state machines of " + prefix,
-		PolicyDescription: "Lets the ML state machines run the features job and SageMaker jobs named " + prefix + "-*, evaluate, register and notify",
-		Statements:        workflowStatements,
-		WildcardReason:    "SageMaker job and model wildcards are the project's name prefix (names carry a per-run id); the Lambda version wildcard covers the evaluate function's versions; log delivery and X-Ray accept no resource but *, narrowed to the region.",
-	})
+	workflowRole := newWorkflowRole(stack, cfg, m)
 
 	// Step Functions recommends the /aws/vendedlogs/states prefix (it keeps the
 	// account's CloudWatch Logs resource policy under its size limit:

@@ -114,7 +114,8 @@ func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
 		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
 		Conditions: &map[string]any{
 			"ArnLike": map[string]any{
-				"kms:EncryptionContext:aws:logs:arn": "arn:" + *awscdk.Aws_PARTITION() + ":logs:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":log-group:*",
+				"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("log-group"),
+					ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME}),
 			},
 		},
 	}), jsii.Bool(true))
