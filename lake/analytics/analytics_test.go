@@ -1,7 +1,6 @@
 package analytics_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -15,11 +14,7 @@ import (
 	"github.com/refdatalake/datalake/lake/storage"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	laketest.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { laketest.Main(m) }
 
 // With only its required props the stack passes the three packs, and its
 // workgroups enforce the default 1 GB cutoff and encrypted results.

@@ -11,11 +11,7 @@ import (
 	"github.com/refdatalake/datalake/lake/laketest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	laketest.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { laketest.Main(m) }
 
 func TestLakeJobsZipIsReproducibleAndLean(t *testing.T) {
 	a, err := lakeJobsZip()

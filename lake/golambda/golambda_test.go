@@ -1,7 +1,6 @@
 package golambda_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -13,11 +12,7 @@ import (
 	"github.com/refdatalake/datalake/lake/laketest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	laketest.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { laketest.Main(m) }
 
 func hello(id string, stack awscdk.Stack, key awskms.IKey, props golambda.Props) (*golambda.Function, error) {
 	props.Package = "./internal/lambdabuild/testdata/hello"

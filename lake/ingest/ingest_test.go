@@ -1,7 +1,6 @@
 package ingest_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -14,11 +13,7 @@ import (
 	"github.com/refdatalake/datalake/lake/storage"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	laketest.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { laketest.Main(m) }
 
 // With only its required props the stack passes the three packs: a
 // provisioned one-shard stream, Firehose to Parquet and every alarm on the

@@ -133,3 +133,11 @@ func Count(template map[string]any, typ string) int {
 
 // Close ends the jsii runtime; call it from TestMain after the tests.
 func Close() { jsii.Close() }
+
+// Main runs a package's tests and then ends the jsii runtime:
+// func TestMain(m *testing.M) { laketest.Main(m) }.
+func Main(m *testing.M) {
+	code := m.Run()
+	Close()
+	os.Exit(code)
+}

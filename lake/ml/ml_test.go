@@ -1,7 +1,6 @@
 package ml_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -12,11 +11,7 @@ import (
 	"github.com/refdatalake/datalake/lake/storage"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	laketest.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { laketest.Main(m) }
 
 // With only its required props the stack passes the three packs: both
 // machines, the evaluate function, the registry and the schedule, disabled.

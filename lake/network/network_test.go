@@ -1,7 +1,6 @@
 package network_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/refdatalake/datalake/lake/laketest"
@@ -10,11 +9,7 @@ import (
 	"github.com/refdatalake/datalake/lake/storage"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	laketest.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { laketest.Main(m) }
 
 // The stack, with only its required props, passes the three packs; it has
 // no NAT or internet gateway, so nothing in its subnets reaches the internet.

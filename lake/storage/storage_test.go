@@ -1,7 +1,6 @@
 package storage_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -12,11 +11,7 @@ import (
 	"github.com/refdatalake/datalake/lake/storage"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	laketest.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { laketest.Main(m) }
 
 // The stack alone, with only its required props, passes the AwsSolutions,
 // NIST 800-53 R5 and HIPAA Security packs: its defaults are the lake's.
