@@ -10,8 +10,6 @@ import (
 	"github.com/refdatalake/datalake/internal/queries"
 	"github.com/refdatalake/datalake/lake/analytics"
 	"github.com/refdatalake/datalake/lake/laketest"
-	"github.com/refdatalake/datalake/lake/layout"
-	"github.com/refdatalake/datalake/lake/storage"
 )
 
 func TestMain(m *testing.M) { laketest.Main(m) }
@@ -19,9 +17,7 @@ func TestMain(m *testing.M) { laketest.Main(m) }
 // With only its required props the stack passes the three packs, and its
 // workgroups enforce the default 1 GB cutoff and encrypted results.
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
-	app := laketest.NewApp(t)
-	d := layout.Deployment{Project: "lib", Profile: "test"}
-	st := storage.NewStack(app, "Storage", &storage.Props{Deployment: d})
+	app, d, st := laketest.Lake(t)
 	dbStack := awscdk.NewStack(app, jsii.String("Db"), nil)
 	db := awsglue.NewDatabase(dbStack, jsii.String("Db"), &awsglue.DatabaseProps{DatabaseName: jsii.String(d.Database())})
 	if _, err := analytics.NewStack(app, "Analytics", &analytics.Props{

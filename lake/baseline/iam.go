@@ -3,6 +3,7 @@ package baseline
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -19,6 +20,20 @@ func StatementWhen(sid string, actions []string, conditions map[string]any, reso
 		p.Conditions = &conditions
 	}
 	return awsiam.NewPolicyStatement(p)
+}
+
+// Objects is every object under prefix in bucket.
+func Objects(bucket awss3.IBucket, prefix string) *string {
+	return bucket.ArnForObjects(jsii.String(prefix + "*"))
+}
+
+// ListUnder lets a role list bucket under the prefixes only.
+func ListUnder(sid string, bucket awss3.IBucket, prefixes ...string) awsiam.PolicyStatement {
+	like := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		like[i] = p + "*"
+	}
+	return StatementWhen(sid, []string{"s3:ListBucket"}, map[string]any{"StringLike": map[string]any{"s3:prefix": like}}, bucket.BucketArn())
 }
 
 // ServiceRoleProps describes a role an AWS service assumes.

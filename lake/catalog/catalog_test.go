@@ -5,17 +5,13 @@ import (
 
 	"github.com/refdatalake/datalake/lake/catalog"
 	"github.com/refdatalake/datalake/lake/laketest"
-	"github.com/refdatalake/datalake/lake/layout"
-	"github.com/refdatalake/datalake/lake/storage"
 )
 
 // With only its required props the stack passes the three packs: three
 // tables, the crawler, two Glue 5.0 jobs on G.1X x 2 for at most an hour,
 // the workflow on demand and the ruleset.
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
-	app := laketest.NewApp(t)
-	d := layout.Deployment{Project: "lib", Profile: "test"}
-	st := storage.NewStack(app, "Storage", &storage.Props{Deployment: d})
+	app, d, st := laketest.Lake(t)
 	if _, err := catalog.NewStack(app, "Catalog", &catalog.Props{
 		Deployment: d, LakeKey: st.LakeKey, RawBucket: st.RawBucket, CuratedBucket: st.CuratedBucket, AnalyticsBucket: st.AnalyticsBucket,
 	}); err != nil {

@@ -14,8 +14,8 @@ import (
 func (b *etlBuilder) crawler() {
 	p := b.p
 	role := glueRole(b.stack, "CrawlerRole", "Assumed by the Glue crawler of the raw bucket's landing/ prefix", []awsiam.PolicyStatement{
-		listUnder("ListLanding", p.RawBucket, layout.LandingPrefix),
-		baseline.Statement("ReadLanding", []string{"s3:GetObject"}, objects(p.RawBucket, layout.LandingPrefix)),
+		baseline.ListUnder("ListLanding", p.RawBucket, layout.LandingPrefix),
+		baseline.Statement("ReadLanding", []string{"s3:GetObject"}, baseline.Objects(p.RawBucket, layout.LandingPrefix)),
 		b.useKey,
 		baseline.Statement("CatalogLandingTables", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable",
 			"glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition", "glue:BatchUpdatePartition"},

@@ -43,20 +43,6 @@ func (b *etlBuilder) logGroupArns(prefix string) []*string {
 	return []*string{group, jsii.String(*group + ":*")}
 }
 
-// objects is every object under prefix in bucket.
-func objects(bucket awss3.IBucket, prefix string) *string {
-	return bucket.ArnForObjects(jsii.String(prefix + "*"))
-}
-
-// listUnder lets a role list bucket under the prefixes only.
-func listUnder(sid string, bucket awss3.IBucket, prefixes ...string) awsiam.PolicyStatement {
-	like := make([]string, len(prefixes))
-	for i, p := range prefixes {
-		like[i] = p + "*"
-	}
-	return baseline.StatementWhen(sid, []string{"s3:ListBucket"}, map[string]any{"StringLike": map[string]any{"s3:prefix": like}}, bucket.BucketArn())
-}
-
 // sparkPaths are what Spark on Glue needs around the prefixes it reads
 // (and, with write, writes) in one bucket, beyond the objects under them:
 //   - s3:ListBucket on the bucket without a prefix condition. Hadoop's

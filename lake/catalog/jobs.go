@@ -39,10 +39,10 @@ func (b *etlBuilder) jobs() error {
 	curateStatements := append(b.jobCommon(curateAsset), sparkPaths("Raw", p.RawBucket, false, layout.RawTelemetryPrefix, layout.DevicesPrefix)...)
 	curateStatements = append(curateStatements, sparkPaths("Curated", p.CuratedBucket, true, layout.CuratedTelemetryPrefix, layout.QuarantinePrefix)...)
 	curateRole := glueRole(b.stack, "CurateRole", "Assumed by the Glue job "+b.d.Job("curate"), append(curateStatements,
-		baseline.Statement("ReadRawInputs", []string{"s3:GetObject"}, objects(p.RawBucket, layout.RawTelemetryPrefix), objects(p.RawBucket, layout.DevicesPrefix)),
+		baseline.Statement("ReadRawInputs", []string{"s3:GetObject"}, baseline.Objects(p.RawBucket, layout.RawTelemetryPrefix), baseline.Objects(p.RawBucket, layout.DevicesPrefix)),
 		// Spark commits through _temporary/ folders under the output path: it reads, writes and deletes there.
 		baseline.Statement("WriteCuratedOutputs", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
-			objects(p.CuratedBucket, layout.CuratedTelemetryPrefix), objects(p.CuratedBucket, layout.QuarantinePrefix)),
+			baseline.Objects(p.CuratedBucket, layout.CuratedTelemetryPrefix), baseline.Objects(p.CuratedBucket, layout.QuarantinePrefix)),
 		// Glue jobs and Glue Data Quality read partitions from the catalog and
 		// never use Athena's partition projection
 		// (https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html),
@@ -53,10 +53,10 @@ func (b *etlBuilder) jobs() error {
 	featuresStatements := append(b.jobCommon(featuresAsset), sparkPaths("Curated", p.CuratedBucket, false, layout.CuratedTelemetryPrefix)...)
 	featuresStatements = append(featuresStatements, sparkPaths("Training", p.AnalyticsBucket, true, layout.TrainingPrefix)...)
 	featuresRole := glueRole(b.stack, "FeaturesRole", "Assumed by the Glue job "+b.d.Job("features"), append(featuresStatements,
-		baseline.Statement("ReadCurated", []string{"s3:GetObject"}, objects(p.CuratedBucket, layout.CuratedTelemetryPrefix)),
+		baseline.Statement("ReadCurated", []string{"s3:GetObject"}, baseline.Objects(p.CuratedBucket, layout.CuratedTelemetryPrefix)),
 		// The features job replaces its output on every run (overwrite): it deletes the previous set.
 		baseline.Statement("WriteTrainingOutput", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
-			objects(p.AnalyticsBucket, layout.TrainingPrefix)),
+			baseline.Objects(p.AnalyticsBucket, layout.TrainingPrefix)),
 	), jobWildcardReason)
 
 	b.e.Curate = b.job("CurateJob", "curate", "Raw telemetry -> curated Parquet (clean, de-duplicate, join device metadata); rejects to quarantine/",

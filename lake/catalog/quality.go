@@ -31,7 +31,7 @@ func (b *etlBuilder) quality() {
 		baseline.Statement("ReadCuratedTable", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"},
 			b.catalogArn(), b.c.Database.DatabaseArn(), b.tableArn(layout.CuratedTelemetryTable)),
 		baseline.Statement("UseRuleset", []string{"glue:GetDataQualityRuleset", "glue:PublishDataQuality"}, b.rulesetArn()),
-		baseline.Statement("ReadCurated", []string{"s3:GetObject"}, objects(p.CuratedBucket, layout.CuratedTelemetryPrefix)),
+		baseline.Statement("ReadCurated", []string{"s3:GetObject"}, baseline.Objects(p.CuratedBucket, layout.CuratedTelemetryPrefix)),
 		b.useKey,
 		baseline.Statement("WriteGlueLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, b.logGroupArns("/aws-glue/*")...),
 		baseline.StatementWhen("PublishMetrics", []string{"cloudwatch:PutMetricData"}, map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": "Glue Data Quality"}}, jsii.String("*")),

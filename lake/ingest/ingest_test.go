@@ -10,7 +10,6 @@ import (
 	"github.com/refdatalake/datalake/lake/ingest"
 	"github.com/refdatalake/datalake/lake/laketest"
 	"github.com/refdatalake/datalake/lake/layout"
-	"github.com/refdatalake/datalake/lake/storage"
 )
 
 func TestMain(m *testing.M) { laketest.Main(m) }
@@ -19,9 +18,7 @@ func TestMain(m *testing.M) { laketest.Main(m) }
 // provisioned one-shard stream, Firehose to Parquet and every alarm on the
 // encrypted topic.
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
-	app := laketest.NewApp(t)
-	d := layout.Deployment{Project: "lib", Profile: "test"}
-	st := storage.NewStack(app, "Storage", &storage.Props{Deployment: d})
+	app, d, st := laketest.Lake(t)
 	catalog := awscdk.NewStack(app, jsii.String("Catalog"), nil)
 	db := awsglue.NewDatabase(catalog, jsii.String("Db"), &awsglue.DatabaseProps{DatabaseName: jsii.String(d.Database())})
 	table := awsglue.NewS3Table(catalog, jsii.String("Telemetry"), &awsglue.S3TableProps{

@@ -17,6 +17,8 @@ import (
 
 	"github.com/refdatalake/datalake/internal/lambdabuild"
 	"github.com/refdatalake/datalake/lake/baseline"
+	"github.com/refdatalake/datalake/lake/layout"
+	"github.com/refdatalake/datalake/lake/storage"
 )
 
 // NewApp is an app with cdk.json's context (the same feature flags the CLI
@@ -43,6 +45,15 @@ func NewApp(t testing.TB) awscdk.App {
 	}
 	outdir := t.TempDir()
 	return awscdk.NewApp(&awscdk.AppProps{Context: &doc.Context, Outdir: &outdir})
+}
+
+// Lake is an app with the storage stack most lake stacks take their key
+// and buckets from, for a test deployment "lib-test".
+func Lake(t testing.TB) (awscdk.App, layout.Deployment, *storage.Stack) {
+	t.Helper()
+	app := NewApp(t)
+	d := layout.Deployment{Project: "lib", Profile: "test"}
+	return app, d, storage.NewStack(app, "Storage", &storage.Props{Deployment: d})
 }
 
 // Result is one synthesized app.

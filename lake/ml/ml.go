@@ -181,9 +181,9 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		return nil, err
 	}
 	m.Evaluate.Policy.AddStatements(
-		listUnder("ListPredictionsAndLabels", bucket, layout.TrainingPrefix+"validation/", layout.BatchTransformPrefix),
-		baseline.Statement("ReadPredictionsAndLabels", []string{"s3:GetObject"}, objects(bucket, layout.TrainingPrefix+"validation/"), objects(bucket, layout.BatchTransformPrefix)),
-		baseline.Statement("WriteMetrics", []string{"s3:PutObject"}, objects(bucket, layout.BatchTransformPrefix)),
+		baseline.ListUnder("ListPredictionsAndLabels", bucket, layout.TrainingPrefix+"validation/", layout.BatchTransformPrefix),
+		baseline.Statement("ReadPredictionsAndLabels", []string{"s3:GetObject"}, baseline.Objects(bucket, layout.TrainingPrefix+"validation/"), baseline.Objects(bucket, layout.BatchTransformPrefix)),
+		baseline.Statement("WriteMetrics", []string{"s3:PutObject"}, baseline.Objects(bucket, layout.BatchTransformPrefix)),
 		baseline.StatementWhen("UseLakeKeyViaS3", []string{"kms:Decrypt", "kms:GenerateDataKey"}, via("s3"), props.LakeKey.KeyArn()),
 	)
 	baseline.Suppress(m.Evaluate.Policy, baseline.NagReason{Rule: "AwsSolutions-IAM5", Reason: "Object wildcards are confined to the validation set and batch-transform/ prefixes, whose object names SageMaker and Spark choose."})

@@ -5,10 +5,8 @@ import (
 	"testing"
 
 	"github.com/refdatalake/datalake/lake/laketest"
-	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/lake/ml"
 	"github.com/refdatalake/datalake/lake/network"
-	"github.com/refdatalake/datalake/lake/storage"
 )
 
 func TestMain(m *testing.M) { laketest.Main(m) }
@@ -16,9 +14,7 @@ func TestMain(m *testing.M) { laketest.Main(m) }
 // With only its required props the stack passes the three packs: both
 // machines, the evaluate function, the registry and the schedule, disabled.
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
-	app := laketest.NewApp(t)
-	d := layout.Deployment{Project: "lib", Profile: "test"}
-	st := storage.NewStack(app, "Storage", &storage.Props{Deployment: d})
+	app, d, st := laketest.Lake(t)
 	nw := network.NewStack(app, "Network", &network.Props{LakeKey: st.LakeKey, LakeBuckets: st.DataBuckets()})
 	if _, err := ml.NewStack(app, "ML", &ml.Props{
 		Deployment: d, LakeKey: st.LakeKey, AnalyticsBucket: st.AnalyticsBucket, Vpc: nw.Vpc, FeaturesJobName: d.Job("features"),

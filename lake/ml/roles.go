@@ -4,7 +4,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/refdatalake/datalake/lake/baseline"
@@ -22,9 +21,9 @@ func sageMakerRole(stack awscdk.Stack, p Props, sg awsec2.SecurityGroup) awsiam.
 	}
 	interfaces = append(interfaces, formatArn(stack, "ec2", "security-group", *sg.SecurityGroupId()), formatArn(stack, "ec2", "network-interface", "*"))
 	statements := []awsiam.PolicyStatement{
-		listUnder("ListMlPrefixes", bucket, layout.TrainingPrefix, layout.ModelsPrefix, layout.BatchTransformPrefix),
-		baseline.Statement("ReadTrainingSetsAndModels", []string{"s3:GetObject"}, objects(bucket, layout.TrainingPrefix), objects(bucket, layout.ModelsPrefix)),
-		baseline.Statement("WriteModelsAndPredictions", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, objects(bucket, layout.ModelsPrefix), objects(bucket, layout.BatchTransformPrefix)),
+		baseline.ListUnder("ListMlPrefixes", bucket, layout.TrainingPrefix, layout.ModelsPrefix, layout.BatchTransformPrefix),
+		baseline.Statement("ReadTrainingSetsAndModels", []string{"s3:GetObject"}, baseline.Objects(bucket, layout.TrainingPrefix), baseline.Objects(bucket, layout.ModelsPrefix)),
+		baseline.Statement("WriteModelsAndPredictions", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, baseline.Objects(bucket, layout.ModelsPrefix), baseline.Objects(bucket, layout.BatchTransformPrefix)),
 		baseline.Statement("UseLakeKey", []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, p.LakeKey.KeyArn()),
 		// Volume encryption: SageMaker creates grants for the instances it launches.
 		baseline.StatementWhen("GrantLakeKeyToJobVolumes", []string{"kms:CreateGrant"}, map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}, p.LakeKey.KeyArn()),
@@ -117,18 +116,4 @@ func via(service string) map[string]any {
 // regionOnly keeps a "*"-resource action to the deploy region.
 func regionOnly() map[string]any {
 	return map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": awscdk.Aws_REGION()}}
-}
-
-// objects is every object under prefix in bucket.
-func objects(bucket awss3.IBucket, prefix string) *string {
-	return bucket.ArnForObjects(jsii.String(prefix + "*"))
-}
-
-// listUnder lets a role list bucket under the prefixes only.
-func listUnder(sid string, bucket awss3.IBucket, prefixes ...string) awsiam.PolicyStatement {
-	like := make([]string, len(prefixes))
-	for i, p := range prefixes {
-		like[i] = p + "*"
-	}
-	return baseline.StatementWhen(sid, []string{"s3:ListBucket"}, map[string]any{"StringLike": map[string]any{"s3:prefix": like}}, bucket.BucketArn())
 }

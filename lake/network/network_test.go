@@ -4,9 +4,7 @@ import (
 	"testing"
 
 	"github.com/refdatalake/datalake/lake/laketest"
-	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/lake/network"
-	"github.com/refdatalake/datalake/lake/storage"
 )
 
 func TestMain(m *testing.M) { laketest.Main(m) }
@@ -14,8 +12,7 @@ func TestMain(m *testing.M) { laketest.Main(m) }
 // The stack, with only its required props, passes the three packs; it has
 // no NAT or internet gateway, so nothing in its subnets reaches the internet.
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
-	app := laketest.NewApp(t)
-	st := storage.NewStack(app, "Storage", &storage.Props{Deployment: layout.Deployment{Project: "lib", Profile: "test"}})
+	app, _, st := laketest.Lake(t)
 	network.NewStack(app, "Network", &network.Props{LakeKey: st.LakeKey, LakeBuckets: st.DataBuckets()})
 	r := laketest.SynthCompliant(t, app)
 	for _, f := range r.Findings {
