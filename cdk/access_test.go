@@ -60,6 +60,8 @@ const (
 	docPutMetricData  = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html"
 	docHeadObject     = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html"
 	docFolderMarker   = "https://repost.aws/knowledge-center/emr-s3-empty-files"
+	docEventsDLQ      = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html"
+	docLambdaTracing  = "https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"
 )
 
 // accessRow is one run-time call and the decision AWS must reach.
@@ -398,6 +400,15 @@ func accessRows(e *accessEnv) []accessRow {
 	add(assume("EventBridge assumes the schedule's role", "events.amazonaws.com", schedule, map[string]any{"aws:SourceArn": rule.Arn, "aws:SourceAccount": testAccount}, docEventsTrust),
 		accessRow{what: "the schedule starts train-and-transform", principal: schedule, action: "states:StartExecution", resource: machine.Arn, allow: true, doc: docEventsSfn},
 		accessRow{what: "the schedule starts nothing else", principal: schedule, action: "states:StartExecution", resource: e.res("ML", "Tune", "AWS::StepFunctions::StateMachine").Arn, doc: docEventsSfn})
+	deadLetters := e.res("ML", "TrainScheduleDeadLetters", "AWS::SQS::Queue").Arn
+	ruleCtx := map[string]any{"aws:SourceArn": rule.Arn, "aws:SourceAccount": testAccount}
+	add(accessRow{what: "EventBridge parks an undeliverable schedule event", principal: "events.amazonaws.com", action: "sqs:SendMessage", resource: deadLetters, ctx: ruleCtx, allow: true, doc: docEventsDLQ},
+		accessRow{what: "EventBridge encrypts the parked event with the lake key", principal: "events.amazonaws.com", action: "kms:GenerateDataKey", resource: key, ctx: ruleCtx, allow: true, doc: docEventsDLQ},
+		accessRow{what: "another account's rule may not park events here", principal: "events.amazonaws.com", action: "sqs:SendMessage", resource: deadLetters,
+			ctx: map[string]any{"aws:SourceArn": "arn:aws:events:" + testRegion + ":999988887777:rule/x", "aws:SourceAccount": "999988887777"}, doc: docEventsDLQ})
+	for _, fn := range []string{transformRole, evalRole} {
+		add(accessRow{what: "a function sends its X-Ray trace", principal: fn, action: "xray:PutTraceSegments", resource: "*", allow: true, doc: docLambdaTracing})
+	}
 
 	flow := e.role("Network", "FlowLogRole")
 	add(assume("VPC Flow Logs assumes its role", "vpc-flow-logs.amazonaws.com", flow,

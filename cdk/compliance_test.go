@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
@@ -12,7 +13,8 @@ import (
 )
 
 // Every profile synthesizes with zero unsuppressed errors or warnings from the
-// AwsSolutions, NIST 800-53 R5 and HIPAA Security packs (or from CDK itself).
+// AwsSolutions, NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1 and Serverless
+// packs (or from CDK itself).
 func TestCompliancePerProfile(t *testing.T) {
 	for _, ctx := range []map[string]any{sandbox, prod, local, {"profile": "prod", "rawObjectLockDays": "365"}} {
 		r := synth(t, ctx)
@@ -44,7 +46,8 @@ func TestSuppressionsAreNarrowAndExplained(t *testing.T) {
 				rule := r.(map[string]any)
 				ruleID, _ := rule["id"].(string)
 				reason, _ := rule["reason"].(string)
-				if !strings.HasPrefix(ruleID, "AwsSolutions-") && !strings.HasPrefix(ruleID, "NIST.800.53.R5-") && !strings.HasPrefix(ruleID, "HIPAA.Security-") {
+				if !strings.HasPrefix(ruleID, "AwsSolutions-") && !strings.HasPrefix(ruleID, "NIST.800.53.R5-") && !strings.HasPrefix(ruleID, "HIPAA.Security-") &&
+					!strings.HasPrefix(ruleID, "PCI.DSS.321-") && !strings.HasPrefix(ruleID, "Serverless-") {
 					t.Errorf("%s/%s: suppression of unknown rule %q", stack, id, ruleID)
 				}
 				if len(reason) < 40 {
@@ -65,15 +68,24 @@ func TestCanaryEachPackReportsABareBucket(t *testing.T) {
 	app, outdir := newThrowawayApp(t)
 	stack := awscdk.NewStack(app, jsii.String("Canary"), nil)
 	awss3.NewCfnBucket(stack, jsii.String("BareBucket"), &awss3.CfnBucketProps{})
+	// The Serverless pack checks functions, not buckets.
+	awslambda.NewCfnFunction(stack, jsii.String("BareFunction"), &awslambda.CfnFunctionProps{
+		Code: &awslambda.CfnFunction_CodeProperty{ZipFile: jsii.String("exports.handler = async () => 0")},
+		Role: jsii.String("arn:aws:iam::111122223333:role/canary"), Runtime: jsii.String("nodejs22.x"), Handler: jsii.String("index.handler"),
+	})
 	baseline.ApplyCompliance(app)
 	r := &synthResult{templates: map[string]map[string]any{}}
 	synthApp(t, app, outdir, r)
 	all := strings.Join(r.findings, "\n")
 	for _, rule := range []string{"AwsSolutions-S1", "NIST.800.53.R5-S3BucketLoggingEnabled", "HIPAA.Security-S3BucketLoggingEnabled",
-		"NIST.800.53.R5-S3BucketVersioningEnabled", "HIPAA.Security-S3BucketSSLRequestsOnly"} {
-		if !strings.Contains(all, rule) || !strings.Contains(all, "Canary/BareBucket") {
-			t.Errorf("%s not reported for Canary/BareBucket; findings:\n%s", rule, all)
+		"NIST.800.53.R5-S3BucketVersioningEnabled", "HIPAA.Security-S3BucketSSLRequestsOnly", "PCI.DSS.321-S3BucketLoggingEnabled",
+		"Serverless-LambdaTracing", "Serverless-LambdaDLQ"} {
+		if !strings.Contains(all, rule) {
+			t.Errorf("%s not reported for the canary; findings:\n%s", rule, all)
 		}
+	}
+	if !strings.Contains(all, "Canary/BareBucket") || !strings.Contains(all, "Canary/BareFunction") {
+		t.Errorf("the canary resources are not named in the findings:\n%s", all)
 	}
 }
 

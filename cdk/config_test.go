@@ -113,4 +113,3 @@ func TestBadInputFailsWithOneClearLine(t *testing.T) {
 		})
 	}
 }
-

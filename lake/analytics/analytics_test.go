@@ -14,7 +14,7 @@ import (
 
 func TestMain(m *testing.M) { laketest.Main(m) }
 
-// With only its required props the stack passes the three packs, and its
+// With only its required props the stack passes the five packs, and its
 // workgroups enforce the default 1 GB cutoff and encrypted results.
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
 	app, d, st := laketest.Lake(t)

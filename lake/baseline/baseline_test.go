@@ -26,10 +26,15 @@ func TestEveryRetentionValueMaps(t *testing.T) {
 	Retention(45)
 }
 
-func TestNistHipaaNamesBothPacks(t *testing.T) {
-	got := NistHipaa("LambdaDLQ", "why")
-	if len(got) != 2 || got[0].Rule != "NIST.800.53.R5-LambdaDLQ" || got[1].Rule != "HIPAA.Security-LambdaDLQ" || got[0].Reason != "why" || got[1].Reason != "why" {
-		t.Errorf("NistHipaa = %+v", got)
+func TestTwinsNameTheThreePacks(t *testing.T) {
+	got := Twins("LambdaDLQ", "why")
+	if len(got) != 3 || got[0].Rule != "NIST.800.53.R5-LambdaDLQ" || got[1].Rule != "HIPAA.Security-LambdaDLQ" || got[2].Rule != "PCI.DSS.321-LambdaDLQ" {
+		t.Errorf("Twins = %+v", got)
+	}
+	for _, r := range got {
+		if r.Reason != "why" {
+			t.Errorf("%s: reason %q", r.Rule, r.Reason)
+		}
 	}
 }
 

@@ -12,20 +12,23 @@ type NagReason struct {
 	Rule, Reason string
 }
 
-// NistHipaa is the suppression of one check that the NIST 800-53 R5 and
-// HIPAA Security packs both run (they share rule names after the prefix).
-func NistHipaa(rule, reason string) []NagReason {
-	return []NagReason{{"NIST.800.53.R5-" + rule, reason}, {"HIPAA.Security-" + rule, reason}}
+// Twins is the suppression of one check that the NIST 800-53 R5, HIPAA
+// Security and PCI DSS 3.2.1 packs all run: they share rule names after the
+// prefix, and one reason answers all three.
+func Twins(rule, reason string) []NagReason {
+	return []NagReason{{"NIST.800.53.R5-" + rule, reason}, {"HIPAA.Security-" + rule, reason}, {"PCI.DSS.321-" + rule, reason}}
 }
 
-// ApplyCompliance runs the AwsSolutions, NIST 800-53 R5 and HIPAA Security
-// packs over everything under scope. Findings become error annotations,
+// ApplyCompliance runs the AwsSolutions, NIST 800-53 R5, HIPAA Security,
+// PCI DSS 3.2.1 and Serverless packs over everything under scope. Findings become error annotations,
 // which fail `cdk synth` and the compliance tests.
 func ApplyCompliance(scope constructs.IConstruct) {
 	props := &cdknag.NagPackProps{Verbose: jsii.Bool(true)}
 	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(props), nil)
 	awscdk.Aspects_Of(scope).Add(cdknag.NewNIST80053R5Checks(props), nil)
 	awscdk.Aspects_Of(scope).Add(cdknag.NewHIPAASecurityChecks(props), nil)
+	awscdk.Aspects_Of(scope).Add(cdknag.NewPCIDSS321Checks(props), nil)
+	awscdk.Aspects_Of(scope).Add(cdknag.NewServerlessChecks(props), nil)
 }
 
 // Suppress records reasons for rules on one resource: the CloudFormation

@@ -7,7 +7,7 @@ import (
 	"github.com/refdatalake/datalake/lake/laketest"
 )
 
-// With only its required props the stack passes the three packs: three
+// With only its required props the stack passes the five packs: three
 // tables, the crawler, two Glue 5.0 jobs on G.1X x 2 for at most an hour,
 // the workflow on demand and the ruleset.
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {

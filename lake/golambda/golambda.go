@@ -49,6 +49,10 @@ type Props struct {
 	// NoDlqReason says why a dead-letter queue does not apply (it only does for
 	// asynchronous invocations).
 	NoDlqReason string
+	// WildcardReason explains the wildcards of the statements a caller adds to
+	// Policy, if any; it joins the reason for X-Ray's "*" in the policy's one
+	// AwsSolutions-IAM5 suppression.
+	WildcardReason string
 }
 
 // Function is a provided.al2023 Lambda built from Go source at synth, with
@@ -93,7 +97,12 @@ func New(scope constructs.Construct, id string, props Props) (*Function, error) 
 			Sid:       jsii.String("WriteOwnLogs"),
 			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 			Resources: &[]*string{f.LogGroup.LogGroupArn()},
-		})},
+		}),
+			// Active tracing sends segments to X-Ray, whose write actions accept
+			// no resource but "*"; the condition keeps them to the region.
+			baseline.StatementWhen("Trace", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
+				map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": awscdk.Aws_REGION()}}, jsii.String("*")),
+		},
 	})
 	f.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
 		Description:     jsii.String("Execution role of the " + id + " function"),
@@ -123,6 +132,9 @@ func New(scope constructs.Construct, id string, props Props) (*Function, error) 
 		Environment:   &env,
 		LogGroup:      f.LogGroup,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
+		// X-Ray traces show where an invocation spent its time, next to the
+		// state machines' traces (the first 100,000 traces a month are free).
+		Tracing: awslambda.Tracing_ACTIVE,
 		// The role is final: grants would add inline policies next to Policy.
 		Role: f.Role.WithoutPolicyUpdates(nil),
 	}
@@ -131,10 +143,16 @@ func New(scope constructs.Construct, id string, props Props) (*Function, error) 
 	}
 	f.Function = awslambda.NewFunction(c, jsii.String("Function"), fnProps)
 
-	reasons := append(baseline.NistHipaa("LambdaInsideVPC", props.OutsideVpcReason), baseline.NistHipaa("LambdaDLQ", props.NoDlqReason)...)
+	reasons := append(baseline.Twins("LambdaInsideVPC", props.OutsideVpcReason), baseline.Twins("LambdaDLQ", props.NoDlqReason)...)
+	reasons = append(reasons, baseline.NagReason{Rule: "Serverless-LambdaDLQ", Reason: props.NoDlqReason})
+	wildcards := "X-Ray's write actions accept no resource but *, narrowed to the region by a condition."
+	if props.WildcardReason != "" {
+		wildcards += " " + props.WildcardReason
+	}
+	baseline.Suppress(f.Policy, baseline.NagReason{Rule: "AwsSolutions-IAM5", Reason: wildcards})
 	if props.ReservedConcurrency == 0 {
 		why := "No reserved concurrency by default: a new account has 10 concurrent executions in total and cannot reserve any. Set it per profile (e.g. -c transformReservedConcurrency=N) where the account allows."
-		reasons = append(reasons, baseline.NistHipaa("LambdaConcurrency", why)...)
+		reasons = append(reasons, baseline.Twins("LambdaConcurrency", why)...)
 	}
 	baseline.Suppress(f.Function, reasons...)
 	return f, nil

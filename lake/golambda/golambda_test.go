@@ -21,7 +21,7 @@ func hello(id string, stack awscdk.Stack, key awskms.IKey, props golambda.Props)
 	return golambda.New(stack, id, props)
 }
 
-// A function with its documented defaults passes the three packs once its
+// A function with its documented defaults passes the five packs once its
 // two reasons are given, runs on arm64 and keeps its logs 30 days.
 func TestDefaultsPassTheCompliancePacks(t *testing.T) {
 	app := laketest.NewApp(t)

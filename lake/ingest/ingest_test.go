@@ -14,7 +14,7 @@ import (
 
 func TestMain(m *testing.M) { laketest.Main(m) }
 
-// With only its required props the stack passes the three packs: a
+// With only its required props the stack passes the five packs: a
 // provisioned one-shard stream, Firehose to Parquet and every alarm on the
 // encrypted topic.
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -155,7 +156,7 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		DeletionProtection:               jsii.Bool(cfg.DeletionProtection),
 		RemovalPolicy:                    baseline.Removal(cfg.AllowDestroy),
 	})
-	baseline.Suppress(m.Registry, baseline.NistHipaa("DynamoDBInBackupPlan",
+	baseline.Suppress(m.Registry, baseline.Twins("DynamoDBInBackupPlan",
 		"Point-in-time recovery is on (35 days), and every item can be rebuilt from the metrics.json written next to each model's predictions.")...)
 
 	m.Topic = awssns.NewTopic(stack, jsii.String("MlNotifications"), &awssns.TopicProps{
@@ -175,7 +176,8 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		Environment: map[string]string{"LAKE_KEY_ARN": *props.LakeKey.KeyArn()},
 		OutsideVpcReason: "It only calls S3 with its role; the VPC holds nothing it needs, and attaching it would add " +
 			"ENI permissions on resource * to its role.",
-		NoDlqReason: "Step Functions invokes it synchronously and retries and catches its errors; a DLQ only applies to asynchronous invocations.",
+		NoDlqReason:    "Step Functions invokes it synchronously and retries and catches its errors; a DLQ only applies to asynchronous invocations.",
+		WildcardReason: "Object wildcards are confined to the validation set and batch-transform/ prefixes, whose object names SageMaker and Spark choose.",
 	})
 	if err != nil {
 		return nil, err
@@ -186,7 +188,6 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		baseline.Statement("WriteMetrics", []string{"s3:PutObject"}, baseline.Objects(bucket, layout.BatchTransformPrefix)),
 		baseline.StatementWhen("UseLakeKeyViaS3", []string{"kms:Decrypt", "kms:GenerateDataKey"}, via("s3"), props.LakeKey.KeyArn()),
 	)
-	baseline.Suppress(m.Evaluate.Policy, baseline.NagReason{Rule: "AwsSolutions-IAM5", Reason: "Object wildcards are confined to the validation set and batch-transform/ prefixes, whose object names SageMaker and Spark choose."})
 
 	image, err := xgboostImage(stack, cfg)
 	if err != nil {
@@ -293,13 +294,27 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		PolicyDescription: "Lets the schedule start train-and-transform",
 		Statements:        []awsiam.PolicyStatement{baseline.Statement("StartTraining", []string{"states:StartExecution"}, m.TrainAndTransform.StateMachineArn())},
 	})
+	// An event the rule could not deliver (the machine missing, throttled, or
+	// the role refused) lands here after the retries instead of vanishing.
+	// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
+	deadLetters := awssqs.NewQueue(stack, jsii.String("TrainScheduleDeadLetters"), &awssqs.QueueProps{
+		Encryption:          awssqs.QueueEncryption_KMS,
+		EncryptionMasterKey: props.LakeKey,
+		EnforceSSL:          jsii.Bool(true),
+		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(14)),
+	})
+	dlqReason := "It is itself the dead-letter queue of the training schedule's target; a queue behind it would only move the question."
+	baseline.Suppress(deadLetters, baseline.NagReason{Rule: "AwsSolutions-SQS3", Reason: dlqReason}, baseline.NagReason{Rule: "Serverless-SQSRedrivePolicy", Reason: dlqReason})
 	awsevents.NewRule(stack, jsii.String("TrainSchedule"), &awsevents.RuleProps{
 		Description: jsii.String("Starts train-and-transform on a schedule (disabled unless -c mlScheduleEnabled=true)"),
 		Schedule:    awsevents.Schedule_Expression(jsii.String(cfg.Schedule)),
 		Enabled:     jsii.Bool(cfg.ScheduleEnabled),
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSfnStateMachine(m.TrainAndTransform, &awseventstargets.SfnStateMachineProps{
-			Input: awsevents.RuleTargetInput_FromObject(map[string]any{"runFeatures": true}),
-			Role:  startRole,
+			Input:           awsevents.RuleTargetInput_FromObject(map[string]any{"runFeatures": true}),
+			Role:            startRole,
+			DeadLetterQueue: deadLetters,
+			RetryAttempts:   jsii.Number(3),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
 		})},
 	})
 

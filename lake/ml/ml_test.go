@@ -11,7 +11,7 @@ import (
 
 func TestMain(m *testing.M) { laketest.Main(m) }
 
-// With only its required props the stack passes the three packs: both
+// With only its required props the stack passes the five packs: both
 // machines, the evaluate function, the registry and the schedule, disabled.
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
 	app, d, st := laketest.Lake(t)

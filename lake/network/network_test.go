@@ -9,7 +9,7 @@ import (
 
 func TestMain(m *testing.M) { laketest.Main(m) }
 
-// The stack, with only its required props, passes the three packs; it has
+// The stack, with only its required props, passes the five packs; it has
 // no NAT or internet gateway, so nothing in its subnets reaches the internet.
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
 	app, _, st := laketest.Lake(t)

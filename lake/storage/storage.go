@@ -131,6 +131,22 @@ func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
 		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
 	}), jsii.Bool(true))
 
+	// EventBridge delivers events it could not hand to a target to an SQS
+	// dead-letter queue encrypted with this key; it encrypts them itself, as
+	// events.amazonaws.com, for rules of this account.
+	// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
+	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowEventBridgeDeadLetterQueues"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
+			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("events"), Resource: jsii.String("rule"),
+				ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})},
+		},
+	}), jsii.Bool(true))
+
 	s.AccessLogsBucket = awss3.NewBucket(stack, jsii.String("AccessLogsBucket"), &awss3.BucketProps{
 		// S3 server access logging cannot deliver to a bucket encrypted with
 		// SSE-KMS, so this one bucket uses SSE-S3 (AES-256).
@@ -149,7 +165,7 @@ func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
 		TransitionDefaultMinimumObjectSize: transitionMinimumObjectSize(cfg),
 	})
 	// The packs recognise a server access log target and do not ask it to log itself.
-	baseline.Suppress(s.AccessLogsBucket, baseline.NistHipaa("S3DefaultEncryptionKMS",
+	baseline.Suppress(s.AccessLogsBucket, baseline.Twins("S3DefaultEncryptionKMS",
 		"S3 server access logging only delivers to SSE-S3 buckets; SSE-KMS targets are not supported.")...)
 
 	baseline.Suppress(s.AccessLogsBucket, replicationReasons...)
@@ -228,7 +244,7 @@ func (s *Stack) dataBucket(id, logPrefix string, cfg Props, removal awscdk.Remov
 }
 
 // replicationReasons excuse the lake's buckets from cross-region replication.
-var replicationReasons = baseline.NistHipaa("S3BucketReplicationEnabled",
+var replicationReasons = baseline.Twins("S3BucketReplicationEnabled",
 	"Single-region lake: cross-region replication doubles storage cost; versioning, RETAIN and (prod option) Object Lock cover recovery. Add replication rules when a DR region is required.")
 
 func days(n int) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(float64(n))) }

@@ -14,7 +14,7 @@ import (
 func TestMain(m *testing.M) { laketest.Main(m) }
 
 // The stack alone, with only its required props, passes the AwsSolutions,
-// NIST 800-53 R5 and HIPAA Security packs: its defaults are the lake's.
+// NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1 and Serverless packs: its defaults are the lake's.
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
 	app := laketest.NewApp(t)
 	s := storage.NewStack(app, "Storage", &storage.Props{Deployment: layout.Deployment{Project: "lib", Profile: "test"}})
