@@ -62,6 +62,10 @@ const (
 	docFolderMarker   = "https://repost.aws/knowledge-center/emr-s3-empty-files"
 	docEventsDLQ      = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html"
 	docLambdaTracing  = "https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"
+	docEventsSNS      = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions"
+	docBudgetsSNS     = "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html"
+	docTrailBucket    = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html"
+	docTrailKMS       = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html"
 )
 
 // accessRow is one run-time call and the decision AWS must reach.
@@ -406,6 +410,53 @@ func accessRows(e *accessEnv) []accessRow {
 		accessRow{what: "EventBridge encrypts the parked event with the lake key", principal: "events.amazonaws.com", action: "kms:GenerateDataKey", resource: key, ctx: ruleCtx, allow: true, doc: docEventsDLQ},
 		accessRow{what: "another account's rule may not park events here", principal: "events.amazonaws.com", action: "sqs:SendMessage", resource: deadLetters,
 			ctx: map[string]any{"aws:SourceArn": "arn:aws:events:" + testRegion + ":999988887777:rule/x", "aws:SourceAccount": "999988887777"}, doc: docEventsDLQ})
+	// --- Operations: failure rules and the budget tell the alarm topic.
+	failureDLQ := e.res("Ops", "FailureRoutingDeadLetters", "AWS::SQS::Queue").Arn
+	for _, r := range e.r.All("AWS::Events::Rule") {
+		if r.Stack != "Ops" {
+			continue
+		}
+		ctx := map[string]any{"aws:SourceArn": r.Arn, "aws:SourceAccount": testAccount}
+		add(accessRow{what: "rule " + r.LogicalID + " publishes to the alarm topic", principal: "events.amazonaws.com", action: "sns:Publish", resource: alarmTopic, ctx: ctx, allow: true, doc: docEventsSNS},
+			accessRow{what: "rule " + r.LogicalID + " parks an undeliverable failure event", principal: "events.amazonaws.com", action: "sqs:SendMessage", resource: failureDLQ, ctx: ctx, allow: true, doc: docEventsDLQ})
+	}
+	// SNS documents that source conditions on this key statement are not
+	// supported, so EventBridge's use of the key carries no request context.
+	add(accessRow{what: "EventBridge encrypts failure messages for the alarm topic", principal: "events.amazonaws.com", action: "kms:GenerateDataKey", resource: key, allow: true, doc: docSNSKMS},
+		accessRow{what: "EventBridge encrypts failure messages for the alarm topic", principal: "events.amazonaws.com", action: "kms:Decrypt", resource: key, allow: true, doc: docSNSKMS},
+		accessRow{what: "another account's rule may not park events in the failure queue", principal: "events.amazonaws.com", action: "sqs:SendMessage", resource: failureDLQ,
+			ctx: map[string]any{"aws:SourceArn": "arn:aws:events:" + testRegion + ":999988887777:rule/x", "aws:SourceAccount": "999988887777"}, doc: docEventsDLQ},
+		accessRow{what: "EventBridge may not receive from the failure queue", principal: "events.amazonaws.com", action: "sqs:ReceiveMessage", resource: failureDLQ, doc: docEventsDLQ})
+	for _, b := range e.r.All("AWS::Budgets::Budget") {
+		ctx := map[string]any{"aws:SourceArn": b.Arn, "aws:SourceAccount": testAccount}
+		add(accessRow{what: "budget " + b.LogicalID + " warns the alarm topic", principal: "budgets.amazonaws.com", action: "sns:Publish", resource: alarmTopic, ctx: ctx, allow: true, doc: docBudgetsSNS},
+			accessRow{what: "AWS Budgets encrypts its warning with the lake key", principal: "budgets.amazonaws.com", action: "kms:GenerateDataKey", resource: key, ctx: ctx, allow: true, doc: docSNSKMS},
+			accessRow{what: "another account's budget may not warn here", principal: "budgets.amazonaws.com", action: "sns:Publish", resource: alarmTopic,
+				ctx: map[string]any{"aws:SourceArn": "arn:aws:budgets::999988887777:budget/x", "aws:SourceAccount": "999988887777"}, doc: docBudgetsSNS})
+	}
+
+	// --- Audit: CloudTrail writes the data events of the lake buckets (prod,
+	// or -c auditTrail=true).
+	for _, trail := range e.r.All("AWS::CloudTrail::Trail") {
+		ctx := map[string]any{"aws:SourceArn": trail.Arn, "aws:SourceAccount": testAccount}
+		other := map[string]any{"aws:SourceArn": "arn:aws:cloudtrail:" + testRegion + ":" + testAccount + ":trail/other", "aws:SourceAccount": testAccount}
+		audit := e.bucket("AuditBucket")
+		logKey := e.obj("AuditBucket", "AWSLogs/"+testAccount+"/CloudTrail/"+testRegion+"/2026/12/02/"+testAccount+"_CloudTrail_"+testRegion+"_x.json.gz")
+		put := merge(ctx, map[string]any{"s3:x-amz-acl": "bucket-owner-full-control"})
+		add(accessRow{what: "CloudTrail checks the audit bucket's ACL", principal: "cloudtrail.amazonaws.com", action: "s3:GetBucketAcl", resource: audit.Arn, ctx: ctx, allow: true, doc: docTrailBucket},
+			accessRow{what: "CloudTrail writes a log file", principal: "cloudtrail.amazonaws.com", action: "s3:PutObject", resource: logKey, ctx: put, allow: true, doc: docTrailBucket},
+			accessRow{what: "another trail may not write into the audit bucket", principal: "cloudtrail.amazonaws.com", action: "s3:PutObject", resource: logKey,
+				ctx: merge(other, map[string]any{"s3:x-amz-acl": "bucket-owner-full-control"}), doc: docTrailBucket},
+			accessRow{what: "CloudTrail may not write outside AWSLogs/<account>/", principal: "cloudtrail.amazonaws.com", action: "s3:PutObject", resource: e.obj("AuditBucket", "elsewhere/x.json.gz"), ctx: put, doc: docTrailBucket},
+			accessRow{what: "CloudTrail encrypts a log file with the lake key", principal: "cloudtrail.amazonaws.com", action: "kms:GenerateDataKey", resource: key,
+				ctx: merge(ctx, map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": trail.Arn}), allow: true, doc: docTrailKMS},
+			accessRow{what: "CloudTrail reads the key's description", principal: "cloudtrail.amazonaws.com", action: "kms:DescribeKey", resource: key, ctx: ctx, allow: true, doc: docTrailKMS},
+			accessRow{what: "another trail may not encrypt with the lake key", principal: "cloudtrail.amazonaws.com", action: "kms:GenerateDataKey", resource: key,
+				ctx: merge(other, map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": other["aws:SourceArn"]}), doc: docTrailKMS},
+			accessRow{what: "S3 encrypts a log file with the lake key for CloudTrail", principal: "cloudtrail.amazonaws.com", action: "kms:GenerateDataKey", resource: key,
+				ctx: merge(ctx, via("s3"), map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": trail.Arn}), allow: true, doc: docTrailKMS})
+	}
+
 	for _, fn := range []string{transformRole, evalRole} {
 		add(accessRow{what: "a function sends its X-Ray trace", principal: fn, action: "xray:PutTraceSegments", resource: "*", allow: true, doc: docLambdaTracing})
 	}

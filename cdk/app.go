@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/refdatalake/datalake/lake/analytics"
@@ -11,7 +12,9 @@ import (
 	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/lake/ml"
 	"github.com/refdatalake/datalake/lake/network"
+	"github.com/refdatalake/datalake/lake/ops"
 	"github.com/refdatalake/datalake/lake/storage"
+	"github.com/refdatalake/datalake/statemachines"
 )
 
 // Lake is every stack of one deployment of the lake.
@@ -22,6 +25,7 @@ type Lake struct {
 	Streaming *ingest.Stack
 	Analytics *analytics.Stack
 	ML        *ml.Stack
+	Ops       *ops.Stack
 }
 
 // NewLake adds the lake's stacks to app, wired through typed props, with tags
@@ -55,6 +59,8 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		AthenaResultsExpiryDays:     cfg.AthenaResultsExpiryDays,
 		TransitionMinimumObjectSize: cfg.TransitionMinimumObjectSize,
 		RawObjectLockDays:           cfg.RawObjectLockDays,
+		AuditTrail:                  cfg.AuditTrail,
+		AuditLogExpiryDays:          cfg.AuditLogExpiryDays,
 	})
 	lake.Network = network.NewStack(app, "Network", &network.Props{
 		StackProps:           stackProps(layout.StackNetwork, "VPC with isolated subnets, S3 and DynamoDB gateway endpoints, flow logs"),
@@ -144,6 +150,27 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 	}
 	// The workflows start the features job by name: deploy it first.
 	lake.ML.AddStackDependency(lake.Catalog.Stack, jsii.String("the ML workflows run the Catalog stack's features job"))
+
+	lake.Ops, err = ops.NewStack(app, "Ops", &ops.Props{
+		StackProps:         stackProps(layout.StackOps, "Failure routing to the alarm topic, the deployment's dashboard, its monthly budget"),
+		Deployment:         deployment,
+		LakeKey:            lake.Storage.LakeKey,
+		AlarmTopicArn:      lake.Streaming.AlarmTopic.TopicArn(),
+		Stream:             lake.Streaming.Stream,
+		DeliveryStreamName: lake.Streaming.DeliveryStream.DeliveryStreamName(),
+		Transform:          lake.Streaming.Transform.Function,
+		IngestAlarms:       lake.Streaming.Alarms,
+		StateMachines: map[string]awsstepfunctions.IStateMachine{
+			statemachines.TrainAndTransform: lake.ML.TrainAndTransform, statemachines.Tune: lake.ML.Tune,
+		},
+		Evaluate:         lake.ML.Evaluate.Function,
+		MonthlyBudgetUsd: cfg.MonthlyBudgetUsd,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Its rules match the jobs, crawler and ruleset by name.
+	lake.Ops.AddStackDependency(lake.Catalog.Stack, jsii.String("the failure rules match the Catalog stack's jobs, crawler and ruleset by name"))
 
 	tags := awscdk.Tags_Of(app)
 	tags.Add(jsii.String("project"), &cfg.Project, nil)

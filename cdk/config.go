@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"net/mail"
 	"runtime"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/refdatalake/datalake/internal/sagemakerimage"
 	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/ml"
+	"github.com/refdatalake/datalake/lake/ops"
 )
 
 // Profiles a synth can target with `-c profile=NAME`.
@@ -98,6 +100,13 @@ type Config struct {
 	TransformReservedConcurrency int
 	// AlarmEmail, when set, subscribes this address to the alarm topic.
 	AlarmEmail string
+	// MonthlyBudgetUsd is the account's monthly AWS Budgets cost budget,
+	// warning the alarm topic at 80% actual and 100% forecast; 0 = none.
+	MonthlyBudgetUsd float64
+	// AuditTrail records the data buckets' object reads and writes with CloudTrail.
+	AuditTrail bool
+	// AuditLogExpiryDays deletes the trail's logs.
+	AuditLogExpiryDays int
 	// AthenaBytesScannedCutoffMB cancels any Athena query that would scan more
 	// (Athena's minimum is 10 MB). At $5 per TB, 1 GB costs half a cent.
 	AthenaBytesScannedCutoffMB int
@@ -178,6 +187,8 @@ func defaultsFor(profile string) (Config, error) {
 		MinAuc:                      0.75,
 		MlSchedule:                  "cron(0 4 ? * SUN *)", // Sundays 04:00 UTC, after the nightly ETL
 		LambdaArch:                  "arm64",
+		MonthlyBudgetUsd:            50,
+		AuditLogExpiryDays:          365,
 	}
 	switch profile {
 	case ProfileSandbox:
@@ -198,6 +209,9 @@ func defaultsFor(profile string) (Config, error) {
 		base.EtlSchedule = "cron(15 2 * * ? *)" // daily at 02:15 UTC, after the previous day's last hour has landed
 		base.TuningMaxJobs = 20
 		base.TuningMaxParallelJobs = 4
+		base.MonthlyBudgetUsd = 1000
+		base.AuditTrail = true
+		base.AuditLogExpiryDays = 2555 // seven years
 		return base, nil
 	case ProfileLocal:
 		// The emulator is thrown away after each run: nothing to retain.
@@ -211,6 +225,7 @@ func defaultsFor(profile string) (Config, error) {
 		base.LogRetentionDays = 1
 		base.FirehoseBufferSeconds = 60
 		base.Emulator = true
+		base.MonthlyBudgetUsd = 0 // emulators have no AWS Budgets
 		base.LambdaArch = runtime.GOARCH
 		return base, nil
 	}
@@ -268,6 +283,9 @@ var settings = []setting{
 	stringSetting("mlSchedule", "EventBridge cron expression of the scheduled training run", nil, func(c *Config) *string { return &c.MlSchedule }),
 	boolSetting("mlScheduleEnabled", "turn the scheduled training run on", func(c *Config) *bool { return &c.MlScheduleEnabled }),
 	stringSetting("alarmEmail", "e-mail subscribed to the alarm topic; empty = none", nil, func(c *Config) *string { return &c.AlarmEmail }),
+	floatSetting("monthlyBudgetUsd", "monthly AWS Budgets cost budget of the account (USD, 2 decimals); warns the alarm topic at 80% actual, 100% forecast; 0 = none", 0, ops.MaxBudgetUsd, func(c *Config) *float64 { return &c.MonthlyBudgetUsd }),
+	boolSetting("auditTrail", "CloudTrail trail of the data buckets' object reads and writes (S3 data events)", func(c *Config) *bool { return &c.AuditTrail }),
+	intSetting("auditLogExpiryDays", "delete the trail's logs after (days; to Glacier after 90 when over 180)", 1, 36500, func(c *Config) *int { return &c.AuditLogExpiryDays }),
 	stringSetting("lambdaArch", "architecture Go Lambdas are built for", []string{"arm64", "amd64"}, func(c *Config) *string { return &c.LambdaArch }),
 }
 
@@ -326,8 +344,14 @@ func (c Config) Validate() error {
 	if !validProject(c.Project) {
 		return fmt.Errorf("project %q must be 2-20 characters of a-z, 0-9 and -, starting with a letter (it names stacks and the Glue database): set -c project=datalake or similar", c.Project)
 	}
-	if c.AlarmEmail != "" && !strings.Contains(c.AlarmEmail, "@") {
-		return fmt.Errorf("alarmEmail %q is not an e-mail address: set -c alarmEmail=you@example.com or leave it empty", c.AlarmEmail)
+	if err := checkEmail(c.AlarmEmail); err != nil {
+		return fmt.Errorf("alarmEmail %q %v: set -c alarmEmail=you@example.com or leave it empty", c.AlarmEmail, err)
+	}
+	if err := ops.CheckBudget(c.MonthlyBudgetUsd); err != nil {
+		return err
+	}
+	if c.Emulator && (c.MonthlyBudgetUsd > 0 || c.AuditTrail) {
+		return fmt.Errorf("monthlyBudgetUsd and auditTrail need AWS (emulators have no Budgets and no CloudTrail delivery): set -c monthlyBudgetUsd=0 -c auditTrail=false for profile %s", c.Profile)
 	}
 	if c.RawObjectLockDays > 0 && !c.Versioning {
 		return fmt.Errorf("rawObjectLockDays (%d) needs versioning: set -c versioning=true or -c rawObjectLockDays=0", c.RawObjectLockDays)
@@ -562,4 +586,25 @@ func settingsTable() string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// checkEmail refuses what an SNS e-mail subscription cannot deliver to: one
+// plain address (no display name, no list), a dot in the domain, at most 254
+// characters.
+func checkEmail(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	parsed, err := mail.ParseAddress(addr)
+	switch {
+	case err != nil || parsed.Name != "" || parsed.Address != addr:
+		return fmt.Errorf("is not one plain e-mail address")
+	case len(addr) > 254:
+		return fmt.Errorf("is longer than 254 characters")
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if domain := addr[at+1:]; !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return fmt.Errorf("has no domain like example.com after the @")
+	}
+	return nil
 }

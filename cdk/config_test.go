@@ -93,6 +93,16 @@ func TestBadInputFailsWithOneClearLine(t *testing.T) {
 		{"bad cidr", map[string]any{"vpcCidr": "10.40.0.0/8"}, []string{`vpcCidr "10.40.0.0/8"`}},
 		{"prod provisioned without shards", map[string]any{"profile": "prod", "streamMode": "provisioned"}, []string{"-c streamShards=N", "at most by half"}},
 		{"features job longer than the workflow", map[string]any{"glueTimeoutMinutes": "2880"}, []string{"glueTimeoutMinutes is too long", "lower -c glueTimeoutMinutes to at most"}},
+		{"budget with cents of cents", map[string]any{"monthlyBudgetUsd": "12.345"}, []string{"monthlyBudgetUsd=12.345", "at most 2 decimals"}},
+		{"budget below a dollar", map[string]any{"monthlyBudgetUsd": "0.5"}, []string{"monthlyBudgetUsd=0.5", "from 1 to 1000000"}},
+		{"budget negative", map[string]any{"monthlyBudgetUsd": "-10"}, []string{`"monthlyBudgetUsd"`, "out of range"}},
+		{"budget not a number", map[string]any{"monthlyBudgetUsd": "fifty"}, []string{`"monthlyBudgetUsd"`}},
+		{"budget on the emulator", map[string]any{"profile": "local", "monthlyBudgetUsd": "20"}, []string{"monthlyBudgetUsd and auditTrail need AWS", "-c monthlyBudgetUsd=0"}},
+		{"trail on the emulator", map[string]any{"profile": "local", "auditTrail": "true"}, []string{"-c auditTrail=false"}},
+		{"e-mail without a domain", map[string]any{"alarmEmail": "ops@localhost"}, []string{`alarmEmail "ops@localhost"`, "no domain like example.com"}},
+		{"e-mail with a display name", map[string]any{"alarmEmail": "Ops <ops@example.com>"}, []string{"not one plain e-mail address", "-c alarmEmail=you@example.com"}},
+		{"two e-mails", map[string]any{"alarmEmail": "a@example.com,b@example.com"}, []string{"not one plain e-mail address"}},
+		{"e-mail with spaces", map[string]any{"alarmEmail": "ops @example.com"}, []string{"not one plain e-mail address"}},
 		{"XGBoost not in the pinned region", map[string]any{"account": "123456789012", "region": "mx-central-1"}, []string{"mx-central-1", "XGBoost"}},
 	}
 	for _, c := range cases {
@@ -111,5 +121,17 @@ func TestBadInputFailsWithOneClearLine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Settings AWS accepts pass: a plain address with a tag, a budget in cents,
+// no budget at all, a trail in sandbox.
+func TestOperationsSettingsAccepted(t *testing.T) {
+	cfg, err := LoadConfig(lookupFrom(map[string]any{"alarmEmail": "ops+lake@example.co.uk", "monthlyBudgetUsd": "49.99", "auditTrail": "true"}))
+	if err != nil || cfg.AlarmEmail != "ops+lake@example.co.uk" || cfg.MonthlyBudgetUsd != 49.99 || !cfg.AuditTrail {
+		t.Fatalf("%+v, %v", cfg, err)
+	}
+	if cfg, err := LoadConfig(lookupFrom(map[string]any{"monthlyBudgetUsd": "0"})); err != nil || cfg.MonthlyBudgetUsd != 0 {
+		t.Fatalf("no budget: %v", err)
 	}
 }

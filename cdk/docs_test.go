@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/refdatalake/datalake/internal/diagram"
 )
 
 // Two tables in docs/ are generated, not written: the settings of every
@@ -89,4 +91,43 @@ func suppressionsTable(t *testing.T) string {
 	}
 	fmt.Fprintf(&b, "\n%d suppressions on %d resources in the sandbox profile.\n", count, resources)
 	return b.String()
+}
+
+// The architecture picture in docs/ is drawn from the synthesized prod
+// templates (prod has every optional part: the trail, the ETL schedule) (internal/diagram). The committed DOT must be what the app
+// draws now, so the picture cannot drift from the stacks; `make diagram`
+// rewrites it and renders the SVG.
+func TestArchitectureDiagram(t *testing.T) {
+	dot, err := diagram.DOT(resolvedApp(t, prod))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The data flow the README describes is drawn, edge by edge.
+	for _, e := range []string{
+		"ext_producers -> Streaming_TelemetryStream", "Streaming_TelemetryStream -> Streaming_TelemetryDelivery",
+		"Streaming_TelemetryDelivery -> Streaming_TransformFunction", "Streaming_TelemetryDelivery -> Storage_RawBucket",
+		"Storage_RawBucket -> Catalog_LandingCrawler", "Storage_RawBucket -> Catalog_CurateJob", "Catalog_CurateJob -> Storage_CuratedBucket",
+		"Storage_CuratedBucket -> Catalog_FeaturesJob", "Catalog_FeaturesJob -> Storage_AnalyticsBucket",
+		"Catalog_LakeDatabase -> Analytics_AnalystsWorkgroup", "Analytics_AnalystsWorkgroup -> Storage_AnalyticsBucket",
+		"ML_TrainAndTransform -> ext_sagemaker", "ext_sagemaker -> Storage_AnalyticsBucket", "ML_TrainAndTransform -> ML_ModelRegistry",
+		"Ops_GlueJobFailed -> Streaming_AlarmTopic", "Ops_MonthlyBudget -> Streaming_AlarmTopic", "Storage_RawBucket -> Storage_AuditTrail",
+	} {
+		if !strings.Contains(dot, "  "+e+" ") && !strings.Contains(dot, "  "+e+";") {
+			t.Errorf("the diagram lacks %s", e)
+		}
+	}
+	path := filepath.Join("..", "docs", "architecture.dot")
+	if os.Getenv("LAKE_UPDATE_DIAGRAM") == "1" {
+		if err := os.WriteFile(path, []byte(dot), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v: run make diagram", err)
+	}
+	if string(raw) != dot {
+		t.Errorf("docs/architecture.dot is not what the app draws now: run make diagram and commit docs/architecture.dot and .svg")
+	}
 }

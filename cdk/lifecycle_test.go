@@ -102,7 +102,7 @@ func TestProdStackPoliciesProtectData(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	want := map[string][]string{
-		"Storage":   {"AccessLogsBucket", "AnalyticsBucket", "CuratedBucket", "LakeKey", "RawBucket"},
+		"Storage":   {"AccessLogsBucket", "AnalyticsBucket", "AuditBucket", "CuratedBucket", "LakeKey", "RawBucket"},
 		"Streaming": {"TelemetryStream"},
 		"ML":        {"ModelRegistry"},
 	}

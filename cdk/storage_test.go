@@ -165,13 +165,14 @@ func TestLifecyclePerProfile(t *testing.T) {
 
 func TestRemovalPolicyPerProfile(t *testing.T) {
 	cases := []struct {
-		ctx    map[string]any
-		policy string
+		ctx     map[string]any
+		policy  string
+		buckets int // prod adds the audit trail's bucket
 	}{
-		{sandbox, "Retain"},
-		{prod, "Retain"},
-		{local, "Delete"},
-		{map[string]any{"profile": "sandbox", "allowDestroy": "true"}, "Delete"},
+		{sandbox, "Retain", 4},
+		{prod, "Retain", 5},
+		{local, "Delete", 4},
+		{map[string]any{"profile": "sandbox", "allowDestroy": "true"}, "Delete", 4},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprint(c.ctx), func(t *testing.T) {
@@ -181,7 +182,7 @@ func TestRemovalPolicyPerProfile(t *testing.T) {
 				tpl  map[string]any
 				kind string
 				want int
-			}{{storage, "AWS::S3::Bucket", 4}, {storage, "AWS::KMS::Key", 1}, {network, "AWS::Logs::LogGroup", 1}} {
+			}{{storage, "AWS::S3::Bucket", c.buckets}, {storage, "AWS::KMS::Key", 1}, {network, "AWS::Logs::LogGroup", 1}} {
 				res := resourcesOfType(typ.tpl, typ.kind)
 				if len(res) != typ.want {
 					t.Errorf("%d %s, want %d", len(res), typ.kind, typ.want)

@@ -225,6 +225,7 @@ var explicitName = map[string]string{
 	"AWS::Athena::WorkGroup":               "Name",
 	"AWS::Events::Rule":                    "Name",
 	"AWS::CloudWatch::Alarm":               "AlarmName",
+	"AWS::CloudTrail::Trail":               "TrailName",
 }
 
 // name resolves the resource's explicit name property, if any, on first use.

@@ -26,6 +26,7 @@ var (
 	stackStreaming = localLake.StackName(layout.StackStreaming)
 	stackAnalytics = localLake.StackName(layout.StackAnalytics)
 	StackML        = localLake.StackName(layout.StackML)
+	StackOps       = localLake.StackName(layout.StackOps)
 	glueDatabase   = localLake.Database()
 )
 
@@ -39,7 +40,7 @@ const (
 )
 
 // Stacks are every stack of the local profile, in deploy order.
-var Stacks = []string{StackStorage, stackNetwork, StackCatalog, stackStreaming, stackAnalytics, StackML}
+var Stacks = []string{StackStorage, stackNetwork, StackCatalog, stackStreaming, stackAnalytics, StackML, StackOps}
 
 // Target is the LocalStack-compatible endpoint the harness works against:
 // an emulator it started, or one the user named with AWS_ENDPOINT_URL.

@@ -25,7 +25,7 @@ func (b *etlBuilder) crawler() {
 		baseline.Statement("WriteCrawlerLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"}, b.logGroupArns("/aws-glue/crawlers*")...),
 	}, "Object and table wildcards are confined to the raw bucket's landing/ prefix and the landing_ tables, whose names the crawler derives from folders; log wildcards to Glue's own /aws-glue/crawlers groups.")
 	b.e.Crawler = awsglue.NewCfnCrawler(b.stack, jsii.String("LandingCrawler"), &awsglue.CfnCrawlerProps{
-		Name:         jsii.String(b.d.Prefix() + "-landing"),
+		Name:         jsii.String(b.d.Crawler()),
 		Description:  jsii.String("Catalogues batch uploads under landing/<dataset>/ (device metadata CSV, maintenance events JSON lines); never telemetry/"),
 		Role:         role.RoleArn(),
 		DatabaseName: b.c.Database.DatabaseName(),

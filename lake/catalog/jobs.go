@@ -38,7 +38,7 @@ func (b *etlBuilder) jobs() error {
 
 	curateStatements := append(b.jobCommon(curateAsset), sparkPaths("Raw", p.RawBucket, false, layout.RawTelemetryPrefix, layout.DevicesPrefix)...)
 	curateStatements = append(curateStatements, sparkPaths("Curated", p.CuratedBucket, true, layout.CuratedTelemetryPrefix, layout.QuarantinePrefix)...)
-	curateRole := glueRole(b.stack, "CurateRole", "Assumed by the Glue job "+b.d.Job("curate"), append(curateStatements,
+	curateRole := glueRole(b.stack, "CurateRole", "Assumed by the Glue job "+b.d.Job(layout.JobCurate), append(curateStatements,
 		baseline.Statement("ReadRawInputs", []string{"s3:GetObject"}, baseline.Objects(p.RawBucket, layout.RawTelemetryPrefix), baseline.Objects(p.RawBucket, layout.DevicesPrefix)),
 		// Spark commits through _temporary/ folders under the output path: it reads, writes and deletes there.
 		baseline.Statement("WriteCuratedOutputs", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
@@ -52,14 +52,14 @@ func (b *etlBuilder) jobs() error {
 	), jobWildcardReason)
 	featuresStatements := append(b.jobCommon(featuresAsset), sparkPaths("Curated", p.CuratedBucket, false, layout.CuratedTelemetryPrefix)...)
 	featuresStatements = append(featuresStatements, sparkPaths("Training", p.AnalyticsBucket, true, layout.TrainingPrefix)...)
-	featuresRole := glueRole(b.stack, "FeaturesRole", "Assumed by the Glue job "+b.d.Job("features"), append(featuresStatements,
+	featuresRole := glueRole(b.stack, "FeaturesRole", "Assumed by the Glue job "+b.d.Job(layout.JobFeatures), append(featuresStatements,
 		baseline.Statement("ReadCurated", []string{"s3:GetObject"}, baseline.Objects(p.CuratedBucket, layout.CuratedTelemetryPrefix)),
 		// The features job replaces its output on every run (overwrite): it deletes the previous set.
 		baseline.Statement("WriteTrainingOutput", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
 			baseline.Objects(p.AnalyticsBucket, layout.TrainingPrefix)),
 	), jobWildcardReason)
 
-	b.e.Curate = b.job("CurateJob", "curate", "Raw telemetry -> curated Parquet (clean, de-duplicate, join device metadata); rejects to quarantine/",
+	b.e.Curate = b.job("CurateJob", layout.JobCurate, "Raw telemetry -> curated Parquet (clean, de-duplicate, join device metadata); rejects to quarantine/",
 		curateRole, curateAsset, map[string]string{
 			"raw_path":            s3uri(p.RawBucket, layout.RawTelemetryPrefix),
 			"devices_path":        s3uri(p.RawBucket, layout.DevicesPrefix),
@@ -69,8 +69,8 @@ func (b *etlBuilder) jobs() error {
 			"curated_table":       layout.CuratedTelemetryTable,
 			"job-bookmark-option": "job-bookmark-enable", // each run reads only raw files it has not seen
 		})
-	b.e.FeaturesJobName = b.d.Job("features")
-	b.e.Features = b.job("FeaturesJob", "features", "Curated telemetry -> XGBoost training and validation CSV (label first, no header) and manifest.json",
+	b.e.FeaturesJobName = b.d.Job(layout.JobFeatures)
+	b.e.Features = b.job("FeaturesJob", layout.JobFeatures, "Curated telemetry -> XGBoost training and validation CSV (label first, no header) and manifest.json",
 		featuresRole, featuresAsset, map[string]string{
 			"curated_path": s3uri(p.CuratedBucket, layout.CuratedTelemetryPrefix),
 			"output_path":  s3uri(p.AnalyticsBucket, layout.TrainingPrefix),

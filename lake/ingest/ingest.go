@@ -89,8 +89,11 @@ type Stack struct {
 	Transform *golambda.Function
 	// DeliveryStream converts to Parquet and writes to the raw bucket.
 	DeliveryStream awskinesisfirehose.DeliveryStream
-	// AlarmTopic receives every ingestion alarm (KMS-encrypted).
+	// AlarmTopic receives every ingestion alarm, the failure events the
+	// Operations stack routes and the budget's warnings (KMS-encrypted).
 	AlarmTopic awssns.Topic
+	// Alarms are the ingestion alarms.
+	Alarms []awscloudwatch.IAlarm
 }
 
 // NewStack creates the ingestion path.
@@ -208,6 +211,31 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 				ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})},
 		},
 	}))
+	// The Operations stack's rules send Glue, data quality and workflow
+	// failures here. EventBridge documents no condition for this grant: "You
+	// can't use Condition blocks in Amazon SNS topic policies for
+	// EventBridge", so any rule's events may reach the topic; what reaches a
+	// subscriber is only what a rule matched.
+	// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
+	s.AlarmTopic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowEventBridgeRules"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{s.AlarmTopic.TopicArn()},
+	}))
+	// The monthly budget warns here; Budgets sends its account and the
+	// budget's ARN, and its topic must be in the same account.
+	// https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html
+	s.AlarmTopic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowBudgetsOfThisAccount"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("budgets.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{s.AlarmTopic.TopicArn()},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
+			"ArnLike":      map[string]any{"aws:SourceArn": "arn:" + *awscdk.Aws_PARTITION() + ":budgets::" + *awscdk.Aws_ACCOUNT_ID() + ":*"},
+		},
+	}))
 	if cfg.AlarmEmail != "" {
 		s.AlarmTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(&cfg.AlarmEmail, nil))
 	}
@@ -271,6 +299,7 @@ func (s *Stack) addAlarms(cfg Props) {
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		})
 		a.AddAlarmAction(awscloudwatchactions.NewSnsAction(s.AlarmTopic))
+		s.Alarms = append(s.Alarms, a)
 	}
 	max5 := &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: five}
 	sum5 := &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: five}

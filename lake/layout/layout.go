@@ -88,10 +88,11 @@ const (
 	StackStreaming = "streaming"
 	StackAnalytics = "analytics"
 	StackML        = "ml"
+	StackOps       = "ops"
 )
 
 // Stacks lists the short names in deploy order.
-var Stacks = []string{StackStorage, StackNetwork, StackCatalog, StackStreaming, StackAnalytics, StackML}
+var Stacks = []string{StackStorage, StackNetwork, StackCatalog, StackStreaming, StackAnalytics, StackML, StackOps}
 
 // Athena workgroups: people and pipelines apart, so their costs, limits and
 // query history stay apart.
@@ -122,8 +123,23 @@ func (d Deployment) Database() string {
 // Workgroup is the Athena workgroup name of one of Workgroups.
 func (d Deployment) Workgroup(name string) string { return d.Prefix() + "-" + name }
 
-// Job is the name of a Glue job ("curate", "features").
+// Glue jobs every deployment has, by the short name Job takes.
+const (
+	JobCurate   = "curate"
+	JobFeatures = "features"
+)
+
+// Jobs lists them.
+var Jobs = []string{JobCurate, JobFeatures}
+
+// Job is the name of a Glue job (JobCurate, JobFeatures).
 func (d Deployment) Job(name string) string { return d.Prefix() + "-" + name }
+
+// Crawler is the Glue crawler of landing/.
+func (d Deployment) Crawler() string { return d.Prefix() + "-landing" }
+
+// Trail is the CloudTrail trail of the lake buckets' data events.
+func (d Deployment) Trail() string { return d.Prefix() + "-audit" }
 
 // EtlWorkflow is the Glue workflow crawler -> curate -> features.
 func (d Deployment) EtlWorkflow() string { return d.Prefix() + "-etl" }
@@ -133,3 +149,24 @@ func (d Deployment) StateMachine(name string) string { return d.Prefix() + "-" +
 
 // QualityRuleset is the Glue Data Quality ruleset on the curated table.
 func (d Deployment) QualityRuleset() string { return d.Prefix() + "-" + CuratedTelemetryTable }
+
+// The lake's own CloudWatch metrics. Its functions write them as embedded
+// metric format log lines (internal/emf), with the function's name as the
+// one dimension, so each deployment's values stay apart.
+const (
+	// MetricsNamespace is the namespace of every metric the lake writes itself.
+	MetricsNamespace = "DataLake"
+	// DimensionFunction is the dimension key: the writing function's name.
+	DimensionFunction = "FunctionName"
+	// MetricModelAuc is the ROC AUC of the last evaluation of a binary model.
+	MetricModelAuc = "ModelAuc"
+	// MetricModelF1 is the F1 score of the last evaluation of a binary model.
+	MetricModelF1 = "ModelF1"
+	// MetricTransformOk counts the records the transform converted.
+	MetricTransformOk = "TransformRecordsOk"
+	// MetricTransformFailed counts the records the transform marked
+	// ProcessingFailed (they went to the error prefix).
+	MetricTransformFailed = "TransformRecordsFailed"
+	// MetricModelRmse is the RMSE of the last evaluation of a regression model.
+	MetricModelRmse = "ModelRmse"
+)

@@ -5,6 +5,7 @@ package storage
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudtrail"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -47,6 +48,12 @@ type Props struct {
 	// RawObjectLockDays, above zero, turns on Object Lock on the raw bucket with
 	// a GOVERNANCE default retention of this many days. Default 0 (off).
 	RawObjectLockDays int
+	// AuditTrail creates a CloudTrail trail of the data buckets' object
+	// reads and writes, into its own bucket. Default false.
+	AuditTrail bool
+	// AuditLogExpiryDays deletes audit logs; they move to Glacier after 90
+	// days when kept longer. Default 365.
+	AuditLogExpiryDays int
 }
 
 // withDefaults returns p with every zero value replaced by its default.
@@ -63,6 +70,7 @@ func (p Props) withDefaults() Props {
 	def(&p.AccessLogExpiryDays, 90)
 	def(&p.ErrorOutputExpiryDays, 30)
 	def(&p.AthenaResultsExpiryDays, 7)
+	def(&p.AuditLogExpiryDays, 365)
 	if p.TransitionMinimumObjectSize == "" {
 		p.TransitionMinimumObjectSize = "all_storage_classes_128k"
 	}
@@ -86,6 +94,9 @@ type Stack struct {
 	AnalyticsBucket awss3.Bucket
 	// AccessLogsBucket receives S3 server access logs of the three data buckets.
 	AccessLogsBucket awss3.Bucket
+	// AuditBucket and Trail exist with Props.AuditTrail.
+	AuditBucket awss3.Bucket
+	Trail       awscloudtrail.Trail
 }
 
 // NewStack creates the key and the buckets.
@@ -131,20 +142,31 @@ func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
 		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
 	}), jsii.Bool(true))
 
-	// EventBridge delivers events it could not hand to a target to an SQS
-	// dead-letter queue encrypted with this key; it encrypts them itself, as
-	// events.amazonaws.com, for rules of this account.
+	// EventBridge encrypts with this key twice: events a rule could not
+	// deliver, into SQS dead-letter queues (eb-rule-dlq.html), and failure
+	// events it publishes to the alarm topic. For the topic, SNS documents
+	// that aws:SourceAccount, aws:SourceArn and aws:SourceOrgID are "not
+	// supported for EventBridge-to-encrypted topics", so the statement has no
+	// condition; the topic and queue policies decide what may be sent.
 	// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
+	// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
 	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowEventBridgeDeadLetterQueues"),
+		Sid:        jsii.String("AllowEventBridgeToEncryptedTargets"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
 		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
-			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("events"), Resource: jsii.String("rule"),
-				ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})},
-		},
+	}), jsii.Bool(true))
+	// AWS Budgets publishes its warnings to the encrypted alarm topic. Budgets
+	// documents the topic policy but no key statement; this is SNS's generic
+	// one for AWS services publishing to encrypted topics. It has no
+	// condition because Budgets documents none for KMS; the topic policy
+	// holds Budgets to this account.
+	// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowBudgetsToEncryptedTopics"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("budgets.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
 	}), jsii.Bool(true))
 
 	s.AccessLogsBucket = awss3.NewBucket(stack, jsii.String("AccessLogsBucket"), &awss3.BucketProps{
@@ -186,6 +208,9 @@ func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
 	s.AnalyticsBucket = s.dataBucket("AnalyticsBucket", "analytics/", cfg, removal, []*awss3.LifecycleRule{
 		{Id: jsii.String("expire-athena-results"), Prefix: jsii.String(layout.AthenaResultsPrefix), Expiration: days(cfg.AthenaResultsExpiryDays)},
 	})
+	if cfg.AuditTrail {
+		s.addAuditTrail(cfg, removal)
+	}
 	for name, b := range map[string]awss3.Bucket{"RawBucketName": s.RawBucket, "CuratedBucketName": s.CuratedBucket, "AnalyticsBucketName": s.AnalyticsBucket} {
 		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: b.BucketName()})
 	}
@@ -241,6 +266,119 @@ func (s *Stack) dataBucket(id, logPrefix string, cfg Props, removal awscdk.Remov
 	}))
 	baseline.Suppress(bucket, replicationReasons...)
 	return bucket
+}
+
+// addAuditTrail records every object read and write of the data buckets
+// (S3 data events) with CloudTrail, KMS-encrypted and with log file
+// validation, into a bucket of its own.
+//
+// Only data events: the account's management events are usually recorded
+// already (a second copy of them is billed), and the question this answers
+// is who read or wrote lake objects.
+// https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
+// https://aws.amazon.com/cloudtrail/pricing/
+func (s *Stack) addAuditTrail(cfg Props, removal awscdk.RemovalPolicy) {
+	name := cfg.Deployment.Trail()
+	trailArn := s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudtrail"), Resource: jsii.String("trail"),
+		ResourceName: jsii.String(name), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})
+	s.AuditBucket = awss3.NewBucket(s.Stack, jsii.String("AuditBucket"), &awss3.BucketProps{
+		Encryption:    awss3.BucketEncryption_KMS,
+		EncryptionKey: s.LakeKey,
+		// No bucket key: CloudTrail's key statement is conditioned on the
+		// trail's encryption context, which S3 sends per object only
+		// without one.
+		BucketKeyEnabled:       jsii.Bool(false),
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		BlockedEncryptionTypes: &[]awss3.BlockedEncryptionType{awss3.BlockedEncryptionType_SSE_C()},
+		EnforceSSL:             jsii.Bool(true),
+		MinimumTLSVersion:      jsii.Number(1.2),
+		Versioned:              cfg.Versioning,
+		ServerAccessLogsBucket: s.AccessLogsBucket,
+		ServerAccessLogsPrefix: jsii.String("audit/"),
+		TargetObjectKeyFormat:  awss3.TargetObjectKeyFormat_PartitionedPrefix(awss3.PartitionDateSource_EVENT_TIME),
+		LifecycleRules: &[]*awss3.LifecycleRule{
+			auditExpiry(cfg),
+			noncurrentRule(cfg),
+			abortMultipartRule(cfg),
+		},
+		TransitionDefaultMinimumObjectSize: transitionMinimumObjectSize(cfg),
+		RemovalPolicy:                      removal,
+	})
+	// No "uploads must say SSE-KMS" statement here, unlike the data buckets:
+	// CloudTrail relies on the bucket's default encryption, and AWS does not
+	// document that it sends the header (digest files are documented both as
+	// SSE-S3 and as KMS-encrypted).
+	// https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html
+	baseline.Suppress(s.AuditBucket, replicationReasons...)
+
+	// The L2 writes CloudTrail's documented bucket statements (GetBucketAcl;
+	// PutObject under AWSLogs/<account>/ with bucket-owner-full-control) but
+	// without aws:SourceArn, which AWS recommends against the confused
+	// deputy; this statement adds it by refusing any other trail.
+	// https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
+	s.AuditBucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("DenyOtherTrails"), Effect: awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudtrail.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("s3:GetBucketAcl", "s3:PutObject"),
+		Resources:  &[]*string{s.AuditBucket.BucketArn(), s.AuditBucket.ArnForObjects(jsii.String("*"))},
+		Conditions: &map[string]any{"StringNotEquals": map[string]any{"aws:SourceArn": trailArn}},
+	}))
+	// CloudTrail encrypts each log file with a data key of its own, as the
+	// service, naming the trail in the encryption context; it also reads the
+	// key's description when the trail is created or updated.
+	// https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudTrailToEncryptLogs"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudtrail.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceArn": trailArn},
+			"StringLike": map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudtrail"),
+				Region: jsii.String("*"), Resource: jsii.String("trail"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})},
+		},
+	}), jsii.Bool(true))
+	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudTrailToDescribeKey"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudtrail.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:DescribeKey"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
+		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceArn": trailArn}},
+	}), jsii.Bool(true))
+
+	s.Trail = awscloudtrail.NewTrail(s.Stack, jsii.String("AuditTrail"), &awscloudtrail.TrailProps{
+		TrailName:                  jsii.String(name),
+		Bucket:                     s.AuditBucket,
+		EncryptionKey:              s.LakeKey,
+		EnableFileValidation:       jsii.Bool(true),
+		ManagementEvents:           awscloudtrail.ReadWriteType_NONE,
+		IncludeGlobalServiceEvents: jsii.Bool(false),
+		IsMultiRegionTrail:         jsii.Bool(false), // the buckets live in this region
+		SendToCloudWatchLogs:       jsii.Bool(false),
+	})
+	selectors := make([]*awscloudtrail.S3EventSelector, 0, 3)
+	for _, b := range s.DataBuckets() {
+		selectors = append(selectors, &awscloudtrail.S3EventSelector{Bucket: b})
+	}
+	s.Trail.AddS3EventSelector(&selectors, &awscloudtrail.AddEventSelectorOptions{
+		ReadWriteType: awscloudtrail.ReadWriteType_ALL, IncludeManagementEvents: jsii.Bool(false),
+	})
+	// The trail's key policy statements name it by ARN, so it must exist after them.
+	s.Trail.Node().AddDependency(s.LakeKey)
+	baseline.Suppress(s.Trail, baseline.Twins("CloudTrailCloudWatchLogsEnabled",
+		"The trail records S3 data events of the lake buckets for audit, read from its KMS-encrypted, validated log files with Athena or CloudTrail Lake; streaming them to CloudWatch Logs as well would bill every event twice. Alarms on lake failures come from EventBridge and CloudWatch metrics.")...)
+	awscdk.NewCfnOutput(s.Stack, jsii.String("AuditBucketName"), &awscdk.CfnOutputProps{Value: s.AuditBucket.BucketName(),
+		Description: jsii.String("CloudTrail data events of the lake buckets, under AWSLogs/<account>/CloudTrail/")})
+}
+
+func auditExpiry(cfg Props) *awss3.LifecycleRule {
+	r := &awss3.LifecycleRule{Id: jsii.String("audit-logs"), Expiration: days(cfg.AuditLogExpiryDays)}
+	// Glacier Flexible Retrieval bills at least 90 days per object.
+	if cfg.AuditLogExpiryDays > 180 {
+		r.Transitions = &[]*awss3.Transition{{StorageClass: awss3.StorageClass_GLACIER(), TransitionAfter: days(90)}}
+	}
+	return r
 }
 
 // replicationReasons excuse the lake's buckets from cross-region replication.

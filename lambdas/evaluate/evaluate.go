@@ -19,14 +19,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/refdatalake/datalake/internal/emf"
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // keyEnv names the KMS key the metrics object is encrypted with.
 const keyEnv = "LAKE_KEY_ARN"
 
 // handler is what main registers with the Lambda runtime.
-var handler = newEvaluator(slog.New(slog.NewJSONHandler(os.Stderr, nil)), os.Getenv(keyEnv),
-	func(context.Context) (objectStore, error) { return sharedClient() }).Handle
+var handler = func() func(context.Context, json.RawMessage) (*Result, error) {
+	e := newEvaluator(slog.New(slog.NewJSONHandler(os.Stderr, nil)), os.Getenv(keyEnv),
+		func(context.Context) (objectStore, error) { return sharedClient() })
+	// Lambda sends standard output to the function's log group, where
+	// CloudWatch Logs extracts the embedded metric format lines.
+	e.metricsOut, e.functionName = os.Stdout, os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
+	return e.Handle
+}()
 
 // objectStore is the part of the S3 API the function uses; *s3.Client
 // implements it, and the tests an in-memory fake.
@@ -59,6 +68,10 @@ type evaluator struct {
 	now    func() time.Time
 	// pageSize is ListObjectsV2's MaxKeys; 0 keeps S3's default of 1000.
 	pageSize int32
+	// metricsOut receives one embedded metric format line per evaluation
+	// (the headline metrics, for the dashboard) when functionName is set.
+	metricsOut   io.Writer
+	functionName string
 }
 
 func newEvaluator(log *slog.Logger, keyARN string, store func(context.Context) (objectStore, error)) *evaluator {
@@ -93,8 +106,31 @@ func (e *evaluator) run(ctx context.Context, raw []byte) (*Result, error) {
 	if err := e.writeMetrics(ctx, store, req.metrics, res); err != nil {
 		return nil, err
 	}
+	e.emitMetrics(res)
 	e.log.Info("evaluated", "metricsUri", res.MetricsURI, "files", res.Files, "rows", res.Rows, "summary", summary(res))
 	return res, nil
+}
+
+// emitMetrics writes the headline metrics as CloudWatch metrics through the
+// embedded metric format. A failure here only logs: metrics.json, which the
+// workflow reads, is already written.
+func (e *evaluator) emitMetrics(r *Result) {
+	if e.metricsOut == nil || e.functionName == "" {
+		return
+	}
+	var ms []emf.Metric
+	if b := r.BinaryMetrics; b != nil {
+		ms = append(ms, emf.Metric{Name: layout.MetricModelF1, Value: b.F1})
+		if b.AUC != nil { // undefined without both classes: sent as nothing, not as 0
+			ms = append(ms, emf.Metric{Name: layout.MetricModelAuc, Value: *b.AUC})
+		}
+	}
+	if m := r.RegressionMetrics; m != nil {
+		ms = append(ms, emf.Metric{Name: layout.MetricModelRmse, Value: m.RMSE})
+	}
+	if err := emf.Write(e.metricsOut, layout.MetricsNamespace, map[string]string{layout.DimensionFunction: e.functionName}, e.now(), ms...); err != nil {
+		e.log.Warn("metrics not emitted", "error", err.Error())
+	}
 }
 
 // summary is the headline metrics for the log.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
@@ -42,13 +43,24 @@ const maxLoggedFailures = 20
 const logDataPrefix = 64
 
 // handler is what main registers with the Lambda runtime.
-var handler = newTransformer(slog.New(slog.NewJSONHandler(os.Stderr, nil)), responseBudget)
+var handler = func() *transformer {
+	t := newTransformer(slog.New(slog.NewJSONHandler(os.Stderr, nil)), responseBudget)
+	// Lambda sends standard output to the function's log group, where
+	// CloudWatch Logs extracts the embedded metric format lines.
+	t.metricsOut, t.functionName = os.Stdout, os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
+	return t
+}()
 
 // transformer converts Firehose batches of telemetry records.
 type transformer struct {
 	plan   *plan
 	log    *slog.Logger
 	budget int // bytes of response, see responseBudget
+
+	// metricsOut receives one embedded metric format line per batch when
+	// functionName is set (in Lambda).
+	metricsOut   io.Writer
+	functionName string
 
 	// Buffers reused from batch to batch: a Lambda process handles one
 	// invocation at a time, and the runtime has serialized a response before

@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/refdatalake/datalake/internal/emf"
+	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // The function implements lambda.Handler, so aws-lambda-go hands it the
@@ -34,8 +38,34 @@ func (t *transformer) Invoke(_ context.Context, payload []byte) ([]byte, error) 
 		return nil, fmt.Errorf("firehose event: %w", err)
 	}
 	resp := t.transform(recs)
+	t.emitMetrics(resp)
 	t.response = t.appendResponse(t.response[:0], resp)
 	return t.response, nil
+}
+
+// emitMetrics writes the batch's record counts by result as one embedded
+// metric format line: Firehose publishes no metric of the records a
+// transform marks ProcessingFailed (only SucceedProcessing.Records), and the
+// dashboard shows both.
+// https://docs.aws.amazon.com/firehose/latest/dev/monitoring-with-cloudwatch-metrics.html
+func (t *transformer) emitMetrics(resp events.KinesisFirehoseResponse) {
+	if t.metricsOut == nil || t.functionName == "" {
+		return
+	}
+	var ok, failed float64
+	for _, r := range resp.Records {
+		switch r.Result {
+		case events.KinesisFirehoseTransformedStateOk:
+			ok++
+		case events.KinesisFirehoseTransformedStateProcessingFailed:
+			failed++
+		}
+	}
+	if err := emf.Write(t.metricsOut, layout.MetricsNamespace, map[string]string{layout.DimensionFunction: t.functionName}, time.Now(),
+		emf.Metric{Name: layout.MetricTransformOk, Unit: emf.Count, Value: ok},
+		emf.Metric{Name: layout.MetricTransformFailed, Unit: emf.Count, Value: failed}); err != nil {
+		t.log.Warn("metrics not emitted", "error", err.Error())
+	}
 }
 
 // The members of the event, and of each record, the function reads, spelled
