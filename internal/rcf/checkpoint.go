@@ -201,7 +201,9 @@ type reader struct {
 	err error
 }
 
-func (r *reader) fail() error { return fmt.Errorf("rcf: checkpoint damaged at byte %d: %w", r.off, r.err) }
+func (r *reader) fail() error {
+	return fmt.Errorf("rcf: checkpoint damaged at byte %d: %w", r.off, r.err)
+}
 
 func (r *reader) read(p []byte) {
 	if r.err != nil {

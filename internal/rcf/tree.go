@@ -23,9 +23,9 @@ type tree struct {
 	// rangeSum the sum of its ranges, which scoring reads at every node.
 	box      []float64
 	rangeSum []float64
-	free []int32
-	src  *rand.PCG // the state a checkpoint keeps
-	rng  *rand.Rand
+	free     []int32
+	src      *rand.PCG // the state a checkpoint keeps
+	rng      *rand.Rand
 }
 
 func newTree(dims, capacity int, src *rand.PCG) *tree {
