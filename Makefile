@@ -45,7 +45,7 @@ KMS_KEY ?=
 # Flags for make local, e.g. LOCAL_ARGS="--count 1000 --malformed-fraction 0.1 --format csv --port 4566 -v"
 LOCAL_ARGS ?=
 
-.PHONY: help deps cdk-deps diagram synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench cost landing fuzz deploy diff destroy bootstrap clean smoke protect logical-ids docs
+.PHONY: help deps cdk-deps detect-eval diagram synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench cost landing fuzz deploy diff destroy bootstrap clean smoke protect logical-ids docs
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -149,6 +149,9 @@ endef
 
 docs: cdk-deps ## rewrite the generated tables in docs/ (settings, suppressions)
 	LAKE_UPDATE_DOCS=1 go test -count=1 -run '^TestGeneratedDocTables$$' ./cdk
+
+detect-eval: ## the anomaly detector and a rolling z-score on seeded labeled streams: precision, recall, F1, readings to detection per kind
+	go run ./scripts/detecteval $(DETECT_EVAL_ARGS)
 
 diagram: cdk-deps ## redraw docs/architecture.dot from the synthesized prod templates and render docs/architecture.svg
 	LAKE_UPDATE_DIAGRAM=1 go test -count=1 -run '^TestArchitectureDiagram$$' ./cdk
