@@ -184,8 +184,8 @@ func Calibrate(s Scores, st Stream, budget float64, cooldown int) float64 {
 
 // Metrics are one detector's results on one kind.
 type Metrics struct {
-	Episodes, Detected, DetectedWithin int
-	Alerts, TrueAlerts                 int
+	Episodes, Detected, DetectedWithin  int
+	Alerts, TrueAlerts                  int
 	Precision, Recall, F1, RecallWithin float64
 	// Delay is the median number of readings from an episode's start to its
 	// first alert, over detected episodes (-1 when none).
