@@ -1,6 +1,7 @@
 package anomaly
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -105,5 +106,48 @@ func TestBadInput(t *testing.T) {
 	}
 	if _, err := New(Config{}); err == nil {
 		t.Error("no fields accepted")
+	}
+}
+
+// A restored detector carries on: the same devices, warm, and an anomaly
+// right after the restore is still found. Incompatible and damaged
+// checkpoints are refused with the reason. For 50 devices after two days
+// the checkpoint's size is logged (make detect-eval's setup).
+func TestCheckpoint(t *testing.T) {
+	d, _ := New(Config{Fields: fields, Seed: 1})
+	for k := range 50 {
+		stream(t, d, "dev-"+string(rune('A'+k%26))+string(rune('a'+k/26)), 0, 2*1440, nil)
+	}
+	data, err := d.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("checkpoint of %d devices (%d fields, %d trees x %d points): %d bytes", d.Devices(), len(fields), d.cfg.Trees, d.cfg.SampleSize, len(data))
+	r, err := Restore(Config{Fields: fields, Seed: 1}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Devices() != 50 {
+		t.Fatalf("%d devices restored", r.Devices())
+	}
+	res := stream(t, r, "dev-Aa", 2*1440, 1, func(_ int, v []float64) { v[1] = 3.5 })[0]
+	if !res.Warm || !res.Anomaly {
+		t.Errorf("after restore: %+v", res)
+	}
+	if _, err := Restore(Config{Fields: []string{"temperature_c"}, Seed: 1}, data); !errors.Is(err, ErrIncompatible) {
+		t.Errorf("other fields: %v", err)
+	}
+	if _, err := Restore(Config{Fields: fields, Trees: 10, Seed: 1}, data); !errors.Is(err, ErrIncompatible) {
+		t.Errorf("other forest: %v", err)
+	}
+	bad := append([]byte{}, data...)
+	bad[4] = CheckpointVersion + 1
+	if _, err := Restore(Config{Fields: fields}, bad); !errors.Is(err, ErrIncompatible) {
+		t.Errorf("other version: %v", err)
+	}
+	for _, cut := range []int{0, 5, len(data) / 2} {
+		if _, err := Restore(Config{Fields: fields}, data[:cut]); err == nil || errors.Is(err, ErrIncompatible) {
+			t.Errorf("cut at %d: %v", cut, err)
+		}
 	}
 }

@@ -46,6 +46,11 @@ const (
 	BatchTransformPrefix = "batch-transform/"
 	// AthenaResultsPrefix holds Athena query results, one folder per workgroup.
 	AthenaResultsPrefix = "athena-results/"
+	// AnomaliesPrefix holds the stream detector's anomaly events, JSON lines
+	// partitioned by the reading's day (year=/month=/day=).
+	AnomaliesPrefix = "anomalies/"
+	// DetectorCheckpointPrefix holds the detector's model, one object per shard.
+	DetectorCheckpointPrefix = "detector/checkpoints/"
 )
 
 // Glue tables.
@@ -56,6 +61,8 @@ const (
 	CuratedTelemetryTable = "curated_telemetry"
 	// TrainingFeaturesTable is the features job's output, partitioned by split.
 	TrainingFeaturesTable = "training_features"
+	// DetectedAnomaliesTable is the stream detector's output.
+	DetectedAnomaliesTable = "detected_anomalies"
 	// LandingTablePrefix starts the names of the tables the crawler creates.
 	LandingTablePrefix = "landing_"
 )
@@ -167,6 +174,13 @@ const (
 	// MetricTransformFailed counts the records the transform marked
 	// ProcessingFailed (they went to the error prefix).
 	MetricTransformFailed = "TransformRecordsFailed"
+	// MetricDetectReadings counts the readings the detector scored.
+	MetricDetectReadings = "DetectReadings"
+	// MetricDetectSkipped counts the records it could not read (malformed or
+	// out of schema; the transform sends those to the error prefix).
+	MetricDetectSkipped = "DetectSkipped"
+	// MetricDetectAnomalies counts the anomalies it found.
+	MetricDetectAnomalies = "DetectAnomalies"
 	// MetricModelRmse is the RMSE of the last evaluation of a regression model.
 	MetricModelRmse = "ModelRmse"
 )

@@ -1,0 +1,319 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"math/big"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/refdatalake/datalake/internal/anomaly"
+	"github.com/refdatalake/datalake/internal/telemetrygen"
+	"github.com/refdatalake/datalake/lake/layout"
+)
+
+// fakeS3 keeps objects in memory; failPuts makes PutObject fail under a prefix.
+type fakeS3 struct {
+	mu       sync.Mutex
+	objects  map[string][]byte
+	sse      map[string]string
+	copies   []string
+	failPuts string
+}
+
+func newFakeS3() *fakeS3 { return &fakeS3{objects: map[string][]byte{}, sse: map[string]string{}} }
+
+func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, ok := f.objects[*in.Key]
+	if !ok {
+		return nil, &s3types.NoSuchKey{}
+	}
+	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(b))}, nil
+}
+
+func (f *fakeS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failPuts != "" && strings.HasPrefix(*in.Key, f.failPuts) {
+		return nil, errors.New("injected failure")
+	}
+	b, _ := io.ReadAll(in.Body)
+	f.objects[*in.Key] = b
+	f.sse[*in.Key] = string(in.ServerSideEncryption) + " " + deref(in.SSEKMSKeyId)
+	return &s3.PutObjectOutput{}, nil
+}
+
+func (f *fakeS3) CopyObject(_ context.Context, in *s3.CopyObjectInput, _ ...func(*s3.Options)) (*s3.CopyObjectOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	src := strings.SplitN(*in.CopySource, "/", 2)[1]
+	f.objects[*in.Key] = f.objects[src]
+	f.copies = append(f.copies, *in.Key)
+	return &s3.CopyObjectOutput{}, nil
+}
+
+func (f *fakeS3) keys(prefix string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for k := range f.objects {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+type fakeSNS struct{ messages []string }
+
+func (f *fakeSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	f.messages = append(f.messages, *in.Subject+": "+*in.Message)
+	return &sns.PublishOutput{}, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+const testKey = "arn:aws:kms:eu-west-1:111122223333:key/abc"
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newTestDetector(store *fakeS3, topic *fakeSNS, c *clock, metrics io.Writer) *detector {
+	return &detector{
+		s: settings{bucket: "analytics", keyARN: testKey, topicARN: "arn:aws:sns:eu-west-1:111122223333:alarms", functionName: "lake-detect",
+			alertEvery: time.Hour, checkpointEvery: time.Minute, detector: anomaly.Config{Fields: fieldNames()}},
+		store: store, topic: topic, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics: metrics, now: c.now, shards: map[string]*shard{},
+	}
+}
+
+// labeled generates readings of two devices with a spike in the third day.
+func labeled(t *testing.T) ([]telemetrygen.LabeledReading, []telemetrygen.Episode) {
+	t.Helper()
+	rs, eps, err := telemetrygen.Labeled(telemetrygen.LabeledConfig{Devices: 2, Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Interval: time.Minute,
+		Readings: 3 * 1440, WarmUp: 2 * 1440, Kinds: []telemetrygen.AnomalyKind{telemetrygen.Spike}, Every: 700, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs, eps
+}
+
+// batches cuts records into Kinesis events of n records on one shard.
+func batches(rs []telemetrygen.LabeledReading, n int, extra map[int][]byte) []events.KinesisEvent {
+	var out []events.KinesisEvent
+	seq := new(big.Int).SetUint64(49_000_000_000_000_000)
+	var ev events.KinesisEvent
+	for i, r := range rs {
+		seq.Add(seq, big.NewInt(7))
+		data := r.Data
+		if b, ok := extra[i]; ok {
+			data = b
+		}
+		rec := events.KinesisEventRecord{EventID: "shardId-000000000000:" + seq.String()}
+		rec.Kinesis.SequenceNumber, rec.Kinesis.Data = seq.String(), data
+		ev.Records = append(ev.Records, rec)
+		if len(ev.Records) == n {
+			out = append(out, ev)
+			ev = events.KinesisEvent{}
+		}
+	}
+	if len(ev.Records) > 0 {
+		out = append(out, ev)
+	}
+	return out
+}
+
+// The whole path on generated telemetry: spikes become anomaly events
+// under anomalies/<day>/ encrypted with the lake key, each device is
+// alerted at most once an hour, malformed records are skipped and counted,
+// the counts go out as embedded metric format, and the model is
+// checkpointed at most once a minute and resumed by a new instance.
+func TestDetectsSavesAlertsAndResumes(t *testing.T) {
+	rs, eps := labeled(t)
+	store, topic, c := newFakeS3(), &fakeSNS{}, &clock{t: time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)}
+	var metrics bytes.Buffer
+	d := newTestDetector(store, topic, c, &metrics)
+	// Every 500th record is damaged; the detector must skip it and go on.
+	bad := map[int][]byte{}
+	for i := 250; i < len(rs); i += 500 {
+		bad[i] = []byte(`{"device_id":"device-0000","ts":"yesterday","temperature_c":21}`)
+	}
+	evs := batches(rs, 200, bad)
+	for i, ev := range evs {
+		c.t = c.t.Add(20 * time.Second)
+		resp, err := d.Handle(context.Background(), ev)
+		if err != nil || len(resp.BatchItemFailures) > 0 {
+			t.Fatalf("batch %d: %v %+v", i, err, resp)
+		}
+	}
+	spikes := 0
+	for _, e := range eps {
+		if e.Kind == telemetrygen.Spike {
+			spikes++
+		}
+	}
+	var found []Event
+	for _, k := range store.keys(layout.AnomaliesPrefix) {
+		if !strings.HasPrefix(k, "anomalies/year=2026/month=03/day=03/shardId-000000000000-") {
+			t.Errorf("anomaly object %s outside the third day's partition", k)
+		}
+		if store.sse[k] != "aws:kms "+testKey {
+			t.Errorf("%s encrypted with %q", k, store.sse[k])
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(store.objects[k]), []byte("\n")) {
+			var e Event
+			if err := json.Unmarshal(line, &e); err != nil {
+				t.Fatal(err)
+			}
+			found = append(found, e)
+		}
+	}
+	if spikes == 0 || len(found) < spikes {
+		t.Fatalf("%d anomalies for %d spikes", len(found), spikes)
+	}
+	if len(topic.messages) == 0 || len(topic.messages) > 2*24 {
+		t.Errorf("%d alerts for 2 devices over a day of processing at 20 s a batch", len(topic.messages))
+	}
+	if m := topic.messages[0]; !strings.Contains(m, "device-") || !strings.Contains(m, "score") || !strings.Contains(m, "driven by") {
+		t.Errorf("alert %q", m)
+	}
+	if !bytes.Contains(metrics.Bytes(), []byte(`"`+layout.MetricDetectSkipped+`":1`)) || !bytes.Contains(metrics.Bytes(), []byte(`"`+layout.MetricDetectAnomalies+`"`)) {
+		t.Errorf("metrics %s", metrics.String()[:200])
+	}
+	ck := layout.DetectorCheckpointPrefix + "shardId-000000000000.bin"
+	if store.sse[ck] != "aws:kms "+testKey {
+		t.Fatalf("checkpoint %s: %q", ck, store.sse[ck])
+	}
+	t.Logf("%d readings, %d spikes, %d anomalies, %d alerts, checkpoint %d bytes", len(rs), spikes, len(found), len(topic.messages), len(store.objects[ck]))
+
+	// A new instance resumes: same last sequence number, warm devices.
+	c.t = c.t.Add(time.Minute)
+	if err := d.saveCheckpoint(context.Background(), "shardId-000000000000", d.shards["shardId-000000000000"]); err != nil {
+		t.Fatal(err)
+	}
+	e := newTestDetector(store, topic, c, nil)
+	sh, err := e.shard(context.Background(), "shardId-000000000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.lastSeq != d.shards["shardId-000000000000"].lastSeq || sh.model.Devices() != 2 {
+		t.Errorf("resumed at %s with %d devices", sh.lastSeq, sh.model.Devices())
+	}
+	// A retried batch (records already processed) adds nothing.
+	before := len(store.keys(layout.AnomaliesPrefix))
+	if resp, _ := e.Handle(context.Background(), evs[len(evs)-1]); len(resp.BatchItemFailures) != 0 || len(store.keys(layout.AnomaliesPrefix)) != before {
+		t.Errorf("replay: %+v, anomaly objects %d -> %d", resp, before, len(store.keys(layout.AnomaliesPrefix)))
+	}
+}
+
+// When the anomalies cannot be written the batch is reported from its
+// first record, so Lambda retries it; the retry, once S3 works, saves them.
+func TestFailedWriteIsRetried(t *testing.T) {
+	rs, _ := labeled(t)
+	store, c := newFakeS3(), &clock{t: time.Now()}
+	d := newTestDetector(store, &fakeSNS{}, c, nil)
+	evs := batches(rs, 1000, nil)
+	for _, ev := range evs[:len(evs)-1] {
+		if _, err := d.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := evs[len(evs)-1]
+	// Include an anomaly: make the last reading of device 0 a spike.
+	var r map[string]any
+	_ = json.Unmarshal(last.Records[len(last.Records)-2].Kinesis.Data, &r)
+	r["battery_v"] = 14.5
+	last.Records[len(last.Records)-2].Kinesis.Data, _ = json.Marshal(r)
+	store.failPuts = layout.AnomaliesPrefix
+	resp, err := d.Handle(context.Background(), last)
+	if err != nil || len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != last.Records[0].Kinesis.SequenceNumber {
+		t.Fatalf("failed write: %v %+v", err, resp)
+	}
+	store.failPuts = ""
+	before := len(store.keys(layout.AnomaliesPrefix))
+	if resp, _ := d.Handle(context.Background(), last); len(resp.BatchItemFailures) != 0 || len(store.keys(layout.AnomaliesPrefix)) <= before {
+		t.Errorf("retry: %+v, anomaly objects %d -> %d", resp, before, len(store.keys(layout.AnomaliesPrefix)))
+	}
+}
+
+// A checkpoint that cannot be read is copied aside and the shard starts
+// warming up, rather than failing every batch.
+func TestCorruptCheckpointIsSetAside(t *testing.T) {
+	store, c := newFakeS3(), &clock{t: time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)}
+	key := layout.DetectorCheckpointPrefix + "shardId-000000000007.bin"
+	for name, body := range map[string]string{
+		"not a checkpoint": "garbage",
+		"other version":    "DCKP\x63\x02{}",
+		"damaged model":    "DCKP\x01\x02{}ADET\x01garbage",
+	} {
+		t.Run(name, func(t *testing.T) {
+			store.objects[key] = []byte(body)
+			store.copies = nil
+			d := newTestDetector(store, &fakeSNS{}, c, nil)
+			sh, err := d.shard(context.Background(), "shardId-000000000007")
+			if err != nil || sh.model == nil || sh.model.Devices() != 0 || len(store.copies) != 1 || !strings.HasPrefix(store.copies[0], key+".set-aside-") {
+				t.Fatalf("err %v, copies %v", err, store.copies)
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	good := []string{
+		`{"device_id":"d-1","ts":"2026-03-07T09:15:00.000Z","temperature_c":21.5,"humidity_pct":40,"battery_v":3.7,"status":"ok"}`,
+		`{"device_id":"d-1","ts":1772874900000,"temperature_c":21.5}`,
+		`{"device_id":"d-1","ts":"2026-03-07 09:15:00","pressure_kpa":null}`,
+	}
+	for _, g := range good {
+		if _, err := parse([]byte(g)); err != nil {
+			t.Errorf("%s: %v", g, err)
+		}
+	}
+	for _, b := range []string{
+		``, `not json`, `{"device_id":"d-1"}`, `{"device_id":"d-1","ts":"2026-03-07T09:15:00Z","temperature_c":"hot"}`,
+		`{"device_id":"d-1","ts":"2026-03-07T09:15:00Z","temperature_c":900}`, `{"device_id":"","ts":"2026-03-07T09:15:00Z"}`,
+		`{"device_id":"d-1","ts":"1970-01-01T00:00:00Z"}`,
+	} {
+		if _, err := parse([]byte(b)); err == nil {
+			t.Errorf("%q accepted", b)
+		}
+	}
+	// CSV in the schema's column order, as the generator writes it.
+	g, _ := telemetrygen.New(telemetrygen.Config{Devices: 1, Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Interval: time.Minute, Format: telemetrygen.FormatCSV, Seed: 1})
+	rec := g.Next()
+	r, err := parse(rec.Data)
+	if err != nil || r.device != rec.PartitionKey || !r.at.Equal(rec.EventTime) {
+		t.Errorf("CSV %s: %+v %v", rec.Data, r, err)
+	}
+}
+
+func TestSettings(t *testing.T) {
+	env := map[string]string{envBucket: "b", envAlertMinutes: "15"}
+	s, err := settingsFromEnv(func(k string) string { return env[k] })
+	if err != nil || s.alertEvery != 15*time.Minute {
+		t.Fatalf("%+v %v", s, err)
+	}
+	for _, bad := range []map[string]string{{}, {envBucket: "b", envAlertMinutes: "0"}, {envBucket: "b", envAlertMinutes: "soon"}} {
+		if _, err := settingsFromEnv(func(k string) string { return bad[k] }); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
