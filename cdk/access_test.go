@@ -66,6 +66,10 @@ const (
 	docBudgetsSNS     = "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html"
 	docTrailBucket    = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html"
 	docTrailKMS       = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html"
+	docKinesisESM     = "https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#events-kinesis-permissions"
+	docESMOnFailure   = "https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html"
+	docSNSPublishKMS  = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#sns-what-permissions-for-sse"
+	docSQSSendKMS     = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html"
 )
 
 // accessRow is one run-time call and the decision AWS must reach.
@@ -216,6 +220,33 @@ func accessRows(e *accessEnv) []accessRow {
 	add(assume("Lambda assumes the transform's role", "lambda.amazonaws.com", transformRole, nil, docLambdaRole))
 	add(logWrite("the transform logs", transformRole, e.res("Streaming", "TransformLogGroup", "AWS::Logs::LogGroup").Arn, docLambdaRole)...)
 	add(accessRow{what: "the transform reads no lake data", principal: transformRole, action: "s3:GetObject", resource: e.obj("RawBucket", "telemetry/x.parquet"), doc: docLambdaRole})
+
+	// --- The anomaly detector: its event source mapping polls the stream
+	// with the function's role; the function keeps its models and writes
+	// anomalies in the analytics bucket, alerts the alarm topic, and the
+	// mapping describes batches that gave up in an encrypted queue.
+	detectRole := e.role("Streaming", "DetectRole")
+	telemetryStream := e.res("Streaming", "TelemetryStream", "AWS::Kinesis::Stream").Arn
+	add(assume("Lambda assumes the detector's role", "lambda.amazonaws.com", detectRole, nil, docLambdaRole))
+	for _, a := range []string{"kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"} {
+		add(accessRow{what: "the detector's mapping reads the stream", principal: detectRole, action: a, resource: telemetryStream, allow: true, doc: docKinesisESM})
+	}
+	add(accessRow{what: "Kinesis decrypts records for the detector", principal: detectRole, action: "kms:Decrypt", resource: key,
+		ctx: merge(via("kinesis"), map[string]any{"kms:EncryptionContext:aws:kinesis:arn": telemetryStream}), allow: true, doc: docKinesisKMS})
+	add(e.s3Put("the detector writes anomalies", detectRole, "AnalyticsBucket", "anomalies/year=2026/month=03/day=01/shardId-000000000000-4959.json")...)
+	add(e.s3Put("the detector saves a shard's model", detectRole, "AnalyticsBucket", "detector/checkpoints/shardId-000000000000.bin")...)
+	add(e.s3Get("the detector resumes a shard's model", detectRole, "AnalyticsBucket", "detector/checkpoints/shardId-000000000000.bin")...)
+	add(e.list("the detector learns a new shard has no model (404, not 403)", detectRole, "AnalyticsBucket", "detector/checkpoints/shardId-000000000000.bin", true),
+		e.list("the detector lists nothing else", detectRole, "AnalyticsBucket", "telemetry/", false))
+	add(accessRow{what: "the detector alerts the alarm topic", principal: detectRole, action: "sns:Publish", resource: alarmTopicArn(e), allow: true, doc: docSNSPublishKMS},
+		accessRow{what: "SNS encrypts the alert with the lake key", principal: detectRole, action: "kms:GenerateDataKey", resource: key, ctx: via("sns"), allow: true, doc: docSNSPublishKMS},
+		accessRow{what: "SNS encrypts the alert with the lake key", principal: detectRole, action: "kms:Decrypt", resource: key, ctx: via("sns"), allow: true, doc: docSNSPublishKMS},
+		accessRow{what: "the mapping describes a failed batch", principal: detectRole, action: "sqs:SendMessage", resource: e.res("Streaming", "DetectFailures", "AWS::SQS::Queue").Arn, allow: true, doc: docESMOnFailure},
+		accessRow{what: "SQS encrypts the description with the lake key", principal: detectRole, action: "kms:GenerateDataKey", resource: key, ctx: via("sqs"), allow: true, doc: docSQSSendKMS},
+		accessRow{what: "the detector may not read raw telemetry files", principal: detectRole, action: "s3:GetObject", resource: e.obj("RawBucket", "telemetry/x.parquet"), doc: docLambdaRole},
+		accessRow{what: "the detector may not write models of the ML workflows", principal: detectRole, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "models/x/model.tar.gz"), ctx: e.sseKMS(), doc: docLambdaRole},
+		accessRow{what: "the detector may not write to the stream", principal: detectRole, action: "kinesis:PutRecord", resource: telemetryStream, doc: docKinesisESM})
+	add(logWrite("the detector logs", detectRole, e.res("Streaming", "DetectLogGroup", "AWS::Logs::LogGroup").Arn, docLambdaRole)...)
 
 	// --- Bucket guardrails, for any principal that may otherwise write.
 	add(accessRow{what: "an upload without SSE-KMS is refused", principal: firehose, action: "s3:PutObject", resource: e.obj("RawBucket", "telemetry/x.parquet"),
@@ -457,7 +488,7 @@ func accessRows(e *accessEnv) []accessRow {
 				ctx: merge(ctx, via("s3"), map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": trail.Arn}), allow: true, doc: docTrailKMS})
 	}
 
-	for _, fn := range []string{transformRole, evalRole} {
+	for _, fn := range []string{transformRole, evalRole, detectRole} {
 		add(accessRow{what: "a function sends its X-Ray trace", principal: fn, action: "xray:PutTraceSegments", resource: "*", allow: true, doc: docLambdaTracing})
 	}
 
@@ -584,4 +615,8 @@ func short(principal string) string {
 		return "role " + principal[i+1:]
 	}
 	return principal
+}
+
+func alarmTopicArn(e *accessEnv) string {
+	return e.res("Streaming", "AlarmTopic", "AWS::SNS::Topic").Arn
 }

@@ -107,6 +107,8 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		LogRetentionDays:             cfg.LogRetentionDays,
 		AllowDestroy:                 cfg.AllowDestroy,
 		AlarmEmail:                   cfg.AlarmEmail,
+		AnalyticsBucket:              lake.Storage.AnalyticsBucket,
+		AnomalyAlertMinutes:          cfg.AnomalyAlertMinutes,
 	})
 	if err != nil {
 		return nil, err
@@ -164,6 +166,7 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 			statemachines.TrainAndTransform: lake.ML.TrainAndTransform, statemachines.Tune: lake.ML.Tune,
 		},
 		Evaluate:         lake.ML.Evaluate.Function,
+		Detect:           lake.Streaming.Detect.Function,
 		MonthlyBudgetUsd: cfg.MonthlyBudgetUsd,
 	})
 	if err != nil {

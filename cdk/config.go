@@ -100,6 +100,8 @@ type Config struct {
 	TransformReservedConcurrency int
 	// AlarmEmail, when set, subscribes this address to the alarm topic.
 	AlarmEmail string
+	// AnomalyAlertMinutes is the least time between two anomaly alerts of one device.
+	AnomalyAlertMinutes int
 	// MonthlyBudgetUsd is the account's monthly AWS Budgets cost budget,
 	// warning the alarm topic at 80% actual and 100% forecast; 0 = none.
 	MonthlyBudgetUsd float64
@@ -188,6 +190,7 @@ func defaultsFor(profile string) (Config, error) {
 		MlSchedule:                  "cron(0 4 ? * SUN *)", // Sundays 04:00 UTC, after the nightly ETL
 		LambdaArch:                  "arm64",
 		MonthlyBudgetUsd:            50,
+		AnomalyAlertMinutes:         60,
 		AuditLogExpiryDays:          365,
 	}
 	switch profile {
@@ -283,6 +286,7 @@ var settings = []setting{
 	stringSetting("mlSchedule", "EventBridge cron expression of the scheduled training run", nil, func(c *Config) *string { return &c.MlSchedule }),
 	boolSetting("mlScheduleEnabled", "turn the scheduled training run on", func(c *Config) *bool { return &c.MlScheduleEnabled }),
 	stringSetting("alarmEmail", "e-mail subscribed to the alarm topic; empty = none", nil, func(c *Config) *string { return &c.AlarmEmail }),
+	intSetting("anomalyAlertMinutes", "least minutes between two anomaly alerts of one device (every anomaly is in the table)", 1, 10080, func(c *Config) *int { return &c.AnomalyAlertMinutes }),
 	floatSetting("monthlyBudgetUsd", "monthly AWS Budgets cost budget of the account (USD, 2 decimals); warns the alarm topic at 80% actual, 100% forecast; 0 = none", 0, ops.MaxBudgetUsd, func(c *Config) *float64 { return &c.MonthlyBudgetUsd }),
 	boolSetting("auditTrail", "CloudTrail trail of the data buckets' object reads and writes (S3 data events)", func(c *Config) *bool { return &c.AuditTrail }),
 	intSetting("auditLogExpiryDays", "delete the trail's logs after (days; to Glacier after 90 when over 180)", 1, 36500, func(c *Config) *int { return &c.AuditLogExpiryDays }),

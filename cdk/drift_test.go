@@ -16,9 +16,9 @@ import (
 var localDrift = []struct {
 	path, reason string
 }{
-	{`^(Streaming/Resources/TransformFunction|ML/Resources/EvaluateFunction)\w+/Properties/Architectures/0$`,
+	{`^(Streaming/Resources/(TransformFunction|DetectFunction)|ML/Resources/EvaluateFunction)\w+/Properties/Architectures/0$`,
 		"the emulator runs the bootstrap as a host process: built for the host's architecture"},
-	{`^(Streaming/Resources/TransformFunction|ML/Resources/EvaluateFunction)\w+/Properties/Code/S3Key$`,
+	{`^(Streaming/Resources/(TransformFunction|DetectFunction)|ML/Resources/EvaluateFunction)\w+/Properties/Code/S3Key$`,
 		"the asset hash is the hash of that host-architecture build"},
 	{`^\w+/Resources/\w+/(DeletionPolicy|UpdateReplacePolicy)$`,
 		"an emulator is thrown away after each run: DESTROY instead of RETAIN"},

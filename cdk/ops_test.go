@@ -40,6 +40,9 @@ var emitters = map[string]struct{ function, pkg, constant string }{
 	layout.MetricModelAuc:        {"EvaluateFunction", "lambdas/evaluate", "MetricModelAuc"},
 	layout.MetricModelF1:         {"EvaluateFunction", "lambdas/evaluate", "MetricModelF1"},
 	layout.MetricModelRmse:       {"EvaluateFunction", "lambdas/evaluate", "MetricModelRmse"},
+	layout.MetricDetectReadings:  {"DetectFunction", "lambdas/detect", "MetricDetectReadings"},
+	layout.MetricDetectSkipped:   {"DetectFunction", "lambdas/detect", "MetricDetectSkipped"},
+	layout.MetricDetectAnomalies: {"DetectFunction", "lambdas/detect", "MetricDetectAnomalies"},
 }
 
 // Every metric on the dashboard names, in its dimensions, a resource this
@@ -133,6 +136,7 @@ func checkDashboard(t *testing.T, r *iamsim.Resolved) {
 			return map[bool]error{true: nil, false: fmt.Errorf("%q is none of the app's queues", v)}[queues[v]]
 		}},
 		layout.MetricsNamespace: {layout.DimensionFunction: in(functions)},
+		"AWS/Lambda":            {"FunctionName": in(functions)},
 	}
 	root, err := moduleRoot()
 	if err != nil {

@@ -171,7 +171,7 @@ func TestAlarmsReachTheEncryptedTopic(t *testing.T) {
 		})
 	}
 	check(t, "every alarm notifies the topic", func() {
-		tpl.ResourceCountIs(jsiiStr("AWS::CloudWatch::Alarm"), jsiiNum(7))
+		tpl.ResourceCountIs(jsiiStr("AWS::CloudWatch::Alarm"), jsiiNum(10))
 		tpl.AllResourcesProperties(jsiiStr("AWS::CloudWatch::Alarm"), toTopic)
 	})
 	// The topic policy replaces SNS's default one; alarms only publish through this statement.

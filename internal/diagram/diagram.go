@@ -233,6 +233,7 @@ var flows = []struct {
 	{"glue:StartCrawler", false, "starts"},
 	{"lambda:InvokeFunction", false, "invokes"},
 	{"states:StartExecution", false, "starts"},
+	{"sqs:SendMessage", false, "failures"},
 }
 
 // roles draws what each principal's identity policies let it move.

@@ -25,10 +25,13 @@ const (
 	// training/telemetry/ in the analytics bucket, partitioned by split
 	// (train, validation).
 	TrainingFeatures = layout.TrainingFeaturesTable
+	// DetectedAnomalies is the stream detector's output: JSON lines under
+	// anomalies/ in the analytics bucket, partitioned by year, month and day.
+	DetectedAnomalies = layout.DetectedAnomaliesTable
 )
 
 // Tables lists every table a query may read.
-var Tables = []string{RawTelemetry, TrainingFeatures}
+var Tables = []string{RawTelemetry, TrainingFeatures, DetectedAnomalies}
 
 var (
 	// fromOrJoin finds the relation after FROM or JOIN.
@@ -64,10 +67,11 @@ func AsOf(sql string, day time.Time) string {
 }
 
 // FiltersPartitions reports whether the query constrains the partition
-// column year of every raw_telemetry read, which keeps Athena's partition
-// projection from enumerating every projected hour.
+// column year of every raw_telemetry and detected_anomalies read, which
+// keeps Athena's partition projection from enumerating every projected
+// hour or day.
 func (q Query) FiltersPartitions() bool {
-	return !q.Reads(RawTelemetry) || yearFilter.MatchString(q.SQL)
+	return !(q.Reads(RawTelemetry) || q.Reads(DetectedAnomalies)) || yearFilter.MatchString(q.SQL)
 }
 
 var yearFilter = regexp.MustCompile(`(?i)\byear\s*(=|in\s*\()`)

@@ -74,6 +74,8 @@ type Stack struct {
 	CuratedTelemetry awsglue.S3Table
 	// TrainingFeatures is the features job's output: XGBoost CSV by split.
 	TrainingFeatures awsglue.S3Table
+	// DetectedAnomalies is the stream anomaly detector's output.
+	DetectedAnomalies awsglue.S3Table
 	// Etl is the crawler, the jobs and the workflow.
 	Etl *Etl
 }
@@ -168,6 +170,30 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 	})
 	c.TrainingFeatures.Node().DefaultChild().(awsglue.CfnTable).AddPropertyOverride(
 		jsii.String("TableInput.StorageDescriptor.SerdeInfo.Parameters"), map[string]string{"field.delim": ","})
+
+	// The stream anomaly detector's events (lambdas/detect): JSON lines by
+	// the reading's day, read with the OpenX JSON SerDe.
+	c.DetectedAnomalies = awsglue.NewS3Table(stack, jsii.String("DetectedAnomaliesTable"), &awsglue.S3TableProps{
+		Database:    c.Database,
+		TableName:   jsii.String(layout.DetectedAnomaliesTable),
+		Description: jsii.String("Anomalies the stream detector found: device, reading time, detector, score (1 = alert level), the fields that drove it"),
+		Columns: &[]*awsglue.Column{
+			{Name: jsii.String("device_id"), Type: awsglue.Schema_STRING()},
+			{Name: jsii.String("ts"), Type: awsglue.Schema_TIMESTAMP(), Comment: jsii.String("event time of the reading, UTC")},
+			{Name: jsii.String("detector"), Type: awsglue.Schema_STRING(), Comment: jsii.String("rcf, repeat, drift or context: the one that scored highest")},
+			{Name: jsii.String("score"), Type: awsglue.Schema_DOUBLE(), Comment: jsii.String("1 is the alert level")},
+			{Name: jsii.String("fields"), Type: awsglue.Schema_Array(awsglue.Schema_STRING()), Comment: jsii.String("fields that drove the score, largest share first")},
+			{Name: jsii.String("attribution"), Type: awsglue.Schema_Map(awsglue.Schema_STRING(), awsglue.Schema_DOUBLE()), Comment: jsii.String("each field's share of the score (time_of_day: the forest's time features)")},
+			{Name: jsii.String("shard"), Type: awsglue.Schema_STRING()},
+			{Name: jsii.String("sequence_number"), Type: awsglue.Schema_STRING()},
+			{Name: jsii.String("detected_at"), Type: awsglue.Schema_TIMESTAMP(), Comment: jsii.String("when the detector processed the reading, UTC")},
+		},
+		PartitionKeys:       &[]*awsglue.Column{partitions[0], partitions[1], partitions[2]},
+		PartitionProjection: &map[string]awsglue.PartitionProjectionConfiguration{"year": projection["year"], "month": projection["month"], "day": projection["day"]},
+		DataFormat:          awsglue.DataFormat_JSON(),
+		Storage:             awsglue.S3TableStorage_FromBucket(props.AnalyticsBucket),
+		S3Prefix:            jsii.String(layout.AnomaliesPrefix),
+	})
 
 	etl, err := c.addEtl(cfg)
 	if err != nil {

@@ -22,7 +22,7 @@ func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
 		t.Error(f)
 	}
 	tpl := r.Templates["Catalog"]
-	for typ, want := range map[string]int{"AWS::Glue::Table": 3, "AWS::Glue::Crawler": 1, "AWS::Glue::Job": 2, "AWS::Glue::Workflow": 1, "AWS::Glue::DataQualityRuleset": 1} {
+	for typ, want := range map[string]int{"AWS::Glue::Table": 4, "AWS::Glue::Crawler": 1, "AWS::Glue::Job": 2, "AWS::Glue::Workflow": 1, "AWS::Glue::DataQualityRuleset": 1} {
 		if n := laketest.Count(tpl, typ); n != want {
 			t.Errorf("%d %s, want %d", n, typ, want)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -64,6 +65,12 @@ type Props struct {
 	AllowDestroy bool
 	// AlarmEmail, when set, subscribes this address to the alarm topic.
 	AlarmEmail string
+	// AnalyticsBucket receives the anomaly detector's events (anomalies/)
+	// and its per-shard models (detector/checkpoints/). Required.
+	AnalyticsBucket awss3.IBucket
+	// AnomalyAlertMinutes is the least time between two anomaly alerts of
+	// one device. Default 60.
+	AnomalyAlertMinutes int
 }
 
 func (p Props) withDefaults() Props {
@@ -77,6 +84,7 @@ func (p Props) withDefaults() Props {
 	def(&p.BufferSeconds, 300)
 	def(&p.BufferMB, 64)
 	def(&p.LogRetentionDays, 30)
+	def(&p.AnomalyAlertMinutes, 60)
 	return p
 }
 
@@ -94,6 +102,10 @@ type Stack struct {
 	AlarmTopic awssns.Topic
 	// Alarms are the ingestion alarms.
 	Alarms []awscloudwatch.IAlarm
+	// Detect is the anomaly detector on the stream; DetectFailures its
+	// event source mapping's on-failure destination.
+	Detect         *golambda.Function
+	DetectFailures awssqs.Queue
 }
 
 // NewStack creates the ingestion path.
@@ -239,6 +251,9 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 	if cfg.AlarmEmail != "" {
 		s.AlarmTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(&cfg.AlarmEmail, nil))
 	}
+	if err := s.addDetector(cfg); err != nil {
+		return nil, err
+	}
 	s.addAlarms(cfg)
 	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
 		Value: s.AlarmTopic.TopicArn(), Description: jsii.String("Ingestion alarms: subscribe to be told (make smoke checks an alarm arrives)"),
@@ -328,4 +343,12 @@ func (s *Stack) addAlarms(cfg Props) {
 		s.Transform.Function.MetricErrors(sum5), gt, 0, 1)
 	alarm("TransformThrottlesAlarm", "The transform Lambda was throttled",
 		s.Transform.Function.MetricThrottles(sum5), gt, 0, 1)
+	alarm("DetectErrorsAlarm", "The anomaly detector failed a batch (Lambda retries it, then describes it in the DetectFailures queue)",
+		s.Detect.Function.MetricErrors(sum5), gt, 0, 1)
+	// IteratorAge of an event source mapping: how far behind the stream the detector is.
+	// https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+	alarm("DetectIteratorAgeAlarm", "The anomaly detector is more than 15 minutes behind the stream",
+		s.Detect.Function.Metric(jsii.String("IteratorAge"), max5), gt, 15*60*1000, 3)
+	alarm("DetectFailuresAlarm", "A batch of the stream gave up on the anomaly detector: see the DetectFailures queue for its shard and sequence numbers",
+		s.DetectFailures.MetricApproximateNumberOfMessagesVisible(max5), gt, 0, 1)
 }

@@ -28,7 +28,7 @@ func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
 	})
 	if _, err := ingest.NewStack(app, "Streaming", &ingest.Props{
 		Deployment: d, LakeKey: st.LakeKey, RawBucket: st.RawBucket, Database: db,
-		TelemetryTable: table.Node().DefaultChild().(awsglue.CfnTable),
+		TelemetryTable: table.Node().DefaultChild().(awsglue.CfnTable), AnalyticsBucket: st.AnalyticsBucket,
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -37,13 +37,21 @@ func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
 		t.Error(f)
 	}
 	tpl := r.Templates["Streaming"]
-	for typ, want := range map[string]int{"AWS::Kinesis::Stream": 1, "AWS::KinesisFirehose::DeliveryStream": 1, "AWS::Lambda::Function": 1, "AWS::CloudWatch::Alarm": 7} {
+	for typ, want := range map[string]int{"AWS::Kinesis::Stream": 1, "AWS::KinesisFirehose::DeliveryStream": 1, "AWS::Lambda::Function": 2, "AWS::CloudWatch::Alarm": 10, "AWS::Lambda::EventSourceMapping": 1} {
 		if n := laketest.Count(tpl, typ); n != want {
 			t.Errorf("%d %s, want %d", n, typ, want)
 		}
 	}
 	for _, raw := range tpl["Resources"].(map[string]any) {
 		res := raw.(map[string]any)
+		if res["Type"] == "AWS::Lambda::EventSourceMapping" {
+			// The detector's mapping: a poison record cannot hold up its shard.
+			p := res["Properties"].(map[string]any)
+			if p["BisectBatchOnFunctionError"] != true || p["MaximumRetryAttempts"] != float64(5) || p["MaximumRecordAgeInSeconds"] != float64(6*3600) ||
+				p["ParallelizationFactor"] != float64(1) || p["FunctionResponseTypes"] == nil || p["DestinationConfig"] == nil || p["MaximumBatchingWindowInSeconds"] != float64(30) {
+				t.Errorf("event source mapping %v", p)
+			}
+		}
 		if res["Type"] == "AWS::Kinesis::Stream" {
 			p := res["Properties"].(map[string]any)
 			if p["ShardCount"] != float64(1) || p["RetentionPeriodHours"] != float64(24) {

@@ -20,6 +20,7 @@ import (
 //   - AWS/Events, RuleName: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
 //   - AWS/Athena, QueryState/QueryType/WorkGroup: https://docs.aws.amazon.com/athena/latest/ug/query-metrics-viewing.html
 //   - AWS/States, StateMachineArn: https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
+//   - AWS/Lambda, FunctionName: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
 //   - AWS/SQS, QueueName: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
 //   - DataLake (layout.MetricsNamespace), FunctionName: the lake's functions, through the embedded metric format.
 //   - Glue Data Quality: its dimension names are not documented, so that
@@ -32,6 +33,7 @@ const (
 	nsAthena   = "AWS/Athena"
 	nsStates   = "AWS/States"
 	nsSQS      = "AWS/SQS"
+	nsLambda   = "AWS/Lambda"
 	nsQuality  = "Glue Data Quality"
 )
 
@@ -146,6 +148,21 @@ func (s *Stack) addDashboard(p *Props, jobs []string) {
 		},
 	)
 
+	if p.Detect != nil {
+		det := fn(p.Detect.FunctionName())
+		rows = append(rows,
+			[]awscloudwatch.IWidget{header("## Anomalies on the stream (detector: Random Cut Forest per device, with repeat, drift and context detectors)")},
+			[]awscloudwatch.IWidget{
+				graph("Anomalies found (per hour)", 8, []awscloudwatch.IMetric{metric(layout.MetricsNamespace, layout.MetricDetectAnomalies, "Sum", hour, "anomalies", det)}),
+				graph("Readings scored and records skipped (per 5 min)", 8, []awscloudwatch.IMetric{
+					metric(layout.MetricsNamespace, layout.MetricDetectReadings, "Sum", five, "scored", det),
+					metric(layout.MetricsNamespace, layout.MetricDetectSkipped, "Sum", five, "skipped (malformed)", det),
+				}),
+				graph("Detector behind the stream (ms, max)", 8, []awscloudwatch.IMetric{
+					metric(nsLambda, "IteratorAge", "Maximum", five, "iterator age", map[string]*string{"FunctionName": p.Detect.FunctionName()}),
+				}),
+			})
+	}
 	widgets := make([]*[]awscloudwatch.IWidget, len(rows))
 	for i := range rows {
 		widgets[i] = &rows[i]

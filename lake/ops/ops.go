@@ -45,6 +45,8 @@ type Props struct {
 	StateMachines map[string]awsstepfunctions.IStateMachine
 	// Evaluate writes the model metrics the dashboard shows. Required.
 	Evaluate awslambda.IFunction
+	// Detect is the stream's anomaly detector; nil leaves its row out.
+	Detect awslambda.IFunction
 	// MonthlyBudgetUsd is the monthly cost budget of the account in US
 	// dollars; 0 creates none. Check it with CheckBudget.
 	MonthlyBudgetUsd float64

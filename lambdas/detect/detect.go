@@ -23,6 +23,7 @@ import (
 
 	"github.com/refdatalake/datalake/internal/anomaly"
 	"github.com/refdatalake/datalake/internal/emf"
+	"github.com/refdatalake/datalake/internal/schema"
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
@@ -113,7 +114,8 @@ func decodeCheckpoint(body []byte) (checkpoint, []byte, error) {
 	return c, body[5+k+int(n):], nil
 }
 
-// Event is one anomaly, as written under anomalies/ (one JSON line each).
+// Event is one anomaly, as written under anomalies/ (one JSON line each;
+// times in schema.TimeLayout, UTC, which Athena reads as timestamps).
 type Event struct {
 	DeviceID       string             `json:"device_id"`
 	Ts             string             `json:"ts"`
@@ -183,8 +185,8 @@ func (d *detector) processShard(ctx context.Context, id string, recs []events.Ki
 		if !res.Anomaly {
 			continue
 		}
-		e := Event{DeviceID: rd.device, Ts: rd.at.UTC().Format(time.RFC3339Nano), Detector: res.Detector, Score: round(res.Score),
-			Fields: res.Fields, Attribution: map[string]float64{}, Shard: id, SequenceNumber: seq, DetectedAt: d.now().UTC().Format(time.RFC3339)}
+		e := Event{DeviceID: rd.device, Ts: rd.at.UTC().Format(schema.TimeLayout), Detector: res.Detector, Score: round(res.Score),
+			Fields: res.Fields, Attribution: map[string]float64{}, Shard: id, SequenceNumber: seq, DetectedAt: d.now().UTC().Format(schema.TimeLayout)}
 		for i, f := range sh.model.Config().Fields {
 			if res.Attribution[i] > 0 {
 				e.Attribution[f] = round(res.Attribution[i])

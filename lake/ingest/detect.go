@@ -1,0 +1,99 @@
+package ingest
+
+import (
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/refdatalake/datalake/lake/baseline"
+	"github.com/refdatalake/datalake/lake/golambda"
+	"github.com/refdatalake/datalake/lake/layout"
+)
+
+// addDetector adds the stream's second consumer: the Go anomaly detector
+// (lambdas/detect) on a Kinesis event source mapping. Batches wait up to
+// 30 s to fill; a batch that fails is split in two until the failing
+// record is alone, retried 5 times and at most 6 hours old, then described
+// in the encrypted on-failure queue, so one poison record never holds up
+// its shard (the records themselves stay in the stream and in raw/).
+// https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
+// https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
+func (s *Stack) addDetector(cfg Props) error {
+	bucket := cfg.AnalyticsBucket
+	det, err := golambda.New(s.Stack, "Detect", golambda.Props{
+		Arch: cfg.LambdaArch, LogRetentionDays: cfg.LogRetentionDays, AllowDestroy: cfg.AllowDestroy,
+		Package:     "./lambdas/detect",
+		Description: "Streaming anomaly detection on the telemetry stream: a Random Cut Forest per device with repeat, drift and context detectors; anomalies to S3, alerts to SNS",
+		LakeKey:     cfg.LakeKey,
+		// The models of every device of a shard live in memory; 1 GB gives
+		// the CPU share of about half a vCPU.
+		MemoryMB: 1024,
+		Timeout:  awscdk.Duration_Minutes(jsii.Number(2)),
+		Environment: map[string]string{
+			"LAKE_BUCKET":            *bucket.BucketName(),
+			"LAKE_KEY_ARN":           *cfg.LakeKey.KeyArn(),
+			"ALERT_TOPIC_ARN":        *s.AlarmTopic.TopicArn(),
+			"ALERT_INTERVAL_MINUTES": strconv.Itoa(cfg.AnomalyAlertMinutes),
+		},
+		OutsideVpcReason: "It reads the stream and writes S3 and SNS with its role; the VPC has no route to Kinesis or SNS (no NAT, no interface endpoints), so attaching it would need paid interface endpoints for no isolation gained.",
+		NoDlqReason:      "Kinesis invokes it synchronously through an event source mapping, whose own on-failure destination (an encrypted SQS queue) takes what fails; a function DLQ applies only to asynchronous invocations.",
+		WildcardReason:   "Object wildcards are confined to the analytics bucket's anomalies/ and detector/checkpoints/ prefixes, whose keys name days and shards.",
+	})
+	if err != nil {
+		return err
+	}
+	s.Detect = det
+	s.DetectFailures = awssqs.NewQueue(s.Stack, jsii.String("DetectFailures"), &awssqs.QueueProps{
+		Encryption:          awssqs.QueueEncryption_KMS,
+		EncryptionMasterKey: cfg.LakeKey,
+		EnforceSSL:          jsii.Bool(true),
+		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(14)),
+	})
+	reason := "It is itself the on-failure destination of the detector's event source mapping; it holds descriptions of failed batches (the records stay in the stream and raw/), and an alarm watches its depth."
+	baseline.Suppress(s.DetectFailures, baseline.NagReason{Rule: "AwsSolutions-SQS3", Reason: reason}, baseline.NagReason{Rule: "Serverless-SQSRedrivePolicy", Reason: reason})
+
+	region := *awscdk.Aws_REGION()
+	via := func(services ...string) map[string]any {
+		v := make([]string, len(services))
+		for i, sv := range services {
+			v[i] = sv + "." + region + ".amazonaws.com"
+		}
+		return map[string]any{"StringEquals": map[string]any{"kms:ViaService": v}}
+	}
+	checkpoints := bucket.ArnForObjects(jsii.String(layout.DetectorCheckpointPrefix + "*"))
+	// The event source mapping polls with the function's role.
+	// https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#events-kinesis-permissions
+	det.Policy.AddStatements(
+		baseline.Statement("ReadStream", []string{"kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"},
+			s.Stream.StreamArn()),
+		baseline.StatementWhen("DecryptStream", []string{"kms:Decrypt"}, via("kinesis"), cfg.LakeKey.KeyArn()),
+		baseline.Statement("WriteAnomalies", []string{"s3:PutObject"}, baseline.Objects(bucket, layout.AnomaliesPrefix)),
+		baseline.Statement("ReadWriteCheckpoints", []string{"s3:GetObject", "s3:PutObject"}, checkpoints),
+		// Without s3:ListBucket, S3 answers a missing checkpoint (a new
+		// shard) with 403 instead of 404.
+		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+		baseline.StatementWhen("FindCheckpoints", []string{"s3:ListBucket"},
+			map[string]any{"StringLike": map[string]any{"s3:prefix": layout.DetectorCheckpointPrefix + "*"}}, bucket.BucketArn()),
+		baseline.StatementWhen("UseLakeKeyViaS3SnsSqs", []string{"kms:Decrypt", "kms:GenerateDataKey"}, via("s3", "sns", "sqs"), cfg.LakeKey.KeyArn()),
+		baseline.Statement("AlertTopic", []string{"sns:Publish"}, s.AlarmTopic.TopicArn()),
+		baseline.Statement("DescribeFailedBatches", []string{"sqs:SendMessage"}, s.DetectFailures.QueueArn()),
+	)
+	det.Function.AddEventSource(awslambdaeventsources.NewKinesisEventSource(s.Stream, &awslambdaeventsources.KinesisEventSourceProps{
+		// The retained day of records first: a new detector warms up on it.
+		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+		BatchSize:               jsii.Number(500),
+		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(30)),
+		BisectBatchOnError:      jsii.Bool(true),
+		RetryAttempts:           jsii.Number(5),
+		MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(6)),
+		ReportBatchItemFailures: jsii.Bool(true),
+		// One invocation per shard at a time: the shard's model is in one place.
+		ParallelizationFactor: jsii.Number(1),
+		OnFailure:             awslambdaeventsources.NewSqsDlq(s.DetectFailures),
+	}))
+	return nil
+}
