@@ -109,6 +109,7 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		AlarmEmail:                   cfg.AlarmEmail,
 		AnalyticsBucket:              lake.Storage.AnalyticsBucket,
 		AnomalyAlertMinutes:          cfg.AnomalyAlertMinutes,
+		Emulator:                     cfg.Emulator,
 	})
 	if err != nil {
 		return nil, err

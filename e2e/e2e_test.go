@@ -163,6 +163,9 @@ func TestLocalEndToEnd(t *testing.T) {
 	t.Run("bootstrap ran", func(t *testing.T) { checkBootstrapRan(t, bootstraps, d.OutDir) })
 	t.Run("athena", func(t *testing.T) { checkAthena(t, ctx, target, lake.AnalyticsBucket, sent.valid) })
 	t.Run("named queries", func(t *testing.T) { checkNamedQueries(t, ctx, target, lake.AnalyticsBucket, sent.valid) })
+	ph.time("anomalies", func() {
+		t.Run("anomalies", func(t *testing.T) { checkAnomalies(t, ctx, target, outputs, lake.AnalyticsBucket, lake.Stream) })
+	})
 	ph.time("ml", func() {
 		t.Run("ml workflows", func(t *testing.T) { checkMlWorkflows(t, ctx, target, outputs, lake.AnalyticsBucket) })
 	})

@@ -119,6 +119,6 @@ func (o Outputs) Lake() (LakeOutputs, error) {
 	if l.AnalyticsBucket, err = o.Get(StackStorage, "AnalyticsBucketName"); err != nil {
 		return l, err
 	}
-	l.Stream, err = o.Get(stackStreaming, "TelemetryStreamName")
+	l.Stream, err = o.Get(StackStreaming, "TelemetryStreamName")
 	return l, err
 }

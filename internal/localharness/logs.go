@@ -34,16 +34,16 @@ func StackStatuses(ctx context.Context, t Target, stacks []string) (map[string]s
 // function (cdk/streaming.go "Transform", cdk/gofunction.go "LogGroup").
 func transformLogGroup(ctx context.Context, t Target) (string, error) {
 	cfn := cloudformation.NewFromConfig(t.AWSConfig())
-	res, err := cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(stackStreaming)})
+	res, err := cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(StackStreaming)})
 	if err != nil {
-		return "", fmt.Errorf("list the resources of %s: %w", stackStreaming, err)
+		return "", fmt.Errorf("list the resources of %s: %w", StackStreaming, err)
 	}
 	for _, r := range res.StackResources {
 		if aws.ToString(r.ResourceType) == "AWS::Logs::LogGroup" && strings.HasPrefix(aws.ToString(r.LogicalResourceId), "TransformLogGroup") {
 			return aws.ToString(r.PhysicalResourceId), nil
 		}
 	}
-	return "", fmt.Errorf("stack %s has no TransformLogGroup* log group", stackStreaming)
+	return "", fmt.Errorf("stack %s has no TransformLogGroup* log group", StackStreaming)
 }
 
 // FailureLog is one "record failed" line the transform writes per rejected

@@ -23,7 +23,7 @@ var (
 	StackStorage   = localLake.StackName(layout.StackStorage)
 	stackNetwork   = localLake.StackName(layout.StackNetwork)
 	StackCatalog   = localLake.StackName(layout.StackCatalog)
-	stackStreaming = localLake.StackName(layout.StackStreaming)
+	StackStreaming = localLake.StackName(layout.StackStreaming)
 	stackAnalytics = localLake.StackName(layout.StackAnalytics)
 	StackML        = localLake.StackName(layout.StackML)
 	StackOps       = localLake.StackName(layout.StackOps)
@@ -40,7 +40,7 @@ const (
 )
 
 // Stacks are every stack of the local profile, in deploy order.
-var Stacks = []string{StackStorage, stackNetwork, StackCatalog, stackStreaming, stackAnalytics, StackML, StackOps}
+var Stacks = []string{StackStorage, stackNetwork, StackCatalog, StackStreaming, stackAnalytics, StackML, StackOps}
 
 // Target is the LocalStack-compatible endpoint the harness works against:
 // an emulator it started, or one the user named with AWS_ENDPOINT_URL.

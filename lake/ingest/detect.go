@@ -24,6 +24,15 @@ import (
 // https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
 func (s *Stack) addDetector(cfg Props) error {
 	bucket := cfg.AnalyticsBucket
+	env := map[string]string{
+		"LAKE_BUCKET":            *bucket.BucketName(),
+		"LAKE_KEY_ARN":           *cfg.LakeKey.KeyArn(),
+		"ALERT_TOPIC_ARN":        *s.AlarmTopic.TopicArn(),
+		"ALERT_INTERVAL_MINUTES": strconv.Itoa(cfg.AnomalyAlertMinutes),
+	}
+	if cfg.Emulator {
+		env["DETECT_SAMPLE_SIZE"], env["DETECT_TREES"], env["DETECT_WARM_UP"] = "32", "20", "48"
+	}
 	det, err := golambda.New(s.Stack, "Detect", golambda.Props{
 		Arch: cfg.LambdaArch, LogRetentionDays: cfg.LogRetentionDays, AllowDestroy: cfg.AllowDestroy,
 		Package:     "./lambdas/detect",
@@ -33,12 +42,7 @@ func (s *Stack) addDetector(cfg Props) error {
 		// the CPU share of about half a vCPU.
 		MemoryMB: 1024,
 		Timeout:  awscdk.Duration_Minutes(jsii.Number(2)),
-		Environment: map[string]string{
-			"LAKE_BUCKET":            *bucket.BucketName(),
-			"LAKE_KEY_ARN":           *cfg.LakeKey.KeyArn(),
-			"ALERT_TOPIC_ARN":        *s.AlarmTopic.TopicArn(),
-			"ALERT_INTERVAL_MINUTES": strconv.Itoa(cfg.AnomalyAlertMinutes),
-		},
+		Environment: env,
 		OutsideVpcReason: "It reads the stream and writes S3 and SNS with its role; the VPC has no route to Kinesis or SNS (no NAT, no interface endpoints), so attaching it would need paid interface endpoints for no isolation gained.",
 		NoDlqReason:      "Kinesis invokes it synchronously through an event source mapping, whose own on-failure destination (an encrypted SQS queue) takes what fails; a function DLQ applies only to asynchronous invocations.",
 		WildcardReason:   "Object wildcards are confined to the analytics bucket's anomalies/ and detector/checkpoints/ prefixes, whose keys name days and shards.",

@@ -71,6 +71,9 @@ type Props struct {
 	// AnomalyAlertMinutes is the least time between two anomaly alerts of
 	// one device. Default 60.
 	AnomalyAlertMinutes int
+	// Emulator shrinks the detector's forests and warm-up (32 points, 20
+	// trees, 48 readings) so a short local run can see an anomaly.
+	Emulator bool
 }
 
 func (p Props) withDefaults() Props {

@@ -54,6 +54,20 @@ func settingsFromEnv(get func(string) string) (settings, error) {
 	if s.bucket == "" {
 		return s, fmt.Errorf("%s is not set", envBucket)
 	}
+	// Smaller models for a short local run (the local profile sets these).
+	for _, o := range []struct {
+		env      string
+		field    *int
+		min, max int
+	}{{"DETECT_SAMPLE_SIZE", &s.detector.SampleSize, 8, 4096}, {"DETECT_TREES", &s.detector.Trees, 1, 200}, {"DETECT_WARM_UP", &s.detector.WarmUp, 1, 100000}} {
+		if v := get(o.env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < o.min || n > o.max {
+				return s, fmt.Errorf("%s=%q: want a whole number from %d to %d", o.env, v, o.min, o.max)
+			}
+			*o.field = n
+		}
+	}
 	if v := get(envAlertMinutes); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 7*24*60 {
