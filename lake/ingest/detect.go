@@ -40,9 +40,9 @@ func (s *Stack) addDetector(cfg Props) error {
 		LakeKey:     cfg.LakeKey,
 		// The models of every device of a shard live in memory; 1 GB gives
 		// the CPU share of about half a vCPU.
-		MemoryMB: 1024,
-		Timeout:  awscdk.Duration_Minutes(jsii.Number(2)),
-		Environment: env,
+		MemoryMB:         1024,
+		Timeout:          awscdk.Duration_Minutes(jsii.Number(2)),
+		Environment:      env,
 		OutsideVpcReason: "It reads the stream and writes S3 and SNS with its role; the VPC has no route to Kinesis or SNS (no NAT, no interface endpoints), so attaching it would need paid interface endpoints for no isolation gained.",
 		NoDlqReason:      "Kinesis invokes it synchronously through an event source mapping, whose own on-failure destination (an encrypted SQS queue) takes what fails; a function DLQ applies only to asynchronous invocations.",
 		WildcardReason:   "Object wildcards are confined to the analytics bucket's anomalies/ and detector/checkpoints/ prefixes, whose keys name days and shards.",
