@@ -121,9 +121,12 @@ local-status: ## is the local emulator running, and where
 local-down: ## stop the local emulator and everything it started
 	go run ./scripts/local down
 
-bench: deps ## transform Lambda benchmarks (MB/s, records/s, allocs/record) and cold init under the RIE
+bench: deps ## transform Lambda benchmarks and cold init under the RIE; the Go RCF beside AWS's Java RCF (needs a JDK 17 and Maven)
 	bash scripts/bench/transform.sh
 	bash scripts/bench/coldstart.sh
+	go test -run '^$$' -bench . -benchtime 20000x ./internal/rcf
+	mvn -q -B -f scripts/rcfcompare/java/pom.xml package
+	go run ./scripts/rcfcompare $(RCF_COMPARE_ARGS)
 
 cost: deps ## bytes DuckDB reads per named query on JSON vs partitioned Parquet (DAYS=30 DEVICES=50), the Athena cost proxy
 	DAYS=$(DAYS) DEVICES=$(DEVICES) bash scripts/cost/run.sh

@@ -131,6 +131,14 @@ func Baseline(c Config, s Stream) Scores {
 	return out
 }
 
+// NewScores returns empty (NaN) scores shaped for the stream, for a
+// detector that runs elsewhere (AWS's library, in scripts/rcfcompare).
+func NewScores(name string, s Stream) Scores { return newScores(name, s) }
+
+// WarmUp is how many readings of each device every detector is given
+// before its scores count: the first day.
+const WarmUp = perDay
+
 func newScores(name string, s Stream) Scores {
 	out := Scores{Name: name, Score: make([][]float64, s.Devices), By: make([][]string, s.Devices)}
 	for d := range out.Score {
