@@ -111,7 +111,7 @@ func (r *runner) alarm(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("alarm %s has its actions disabled", name)
 	}
 
-	queueURL, queueArn, err := r.createQueue(ctx, topic)
+	queueURL, queueArn, err := r.createQueue(ctx, topic, "alarm")
 	if err != nil {
 		return "", err
 	}
@@ -180,8 +180,8 @@ func (r *runner) setAlarmState(ctx context.Context, name string, state cwtypes.S
 // key SNS's deliveries would fail silently and the step would time out
 // for a reason that is no fault of the lake. The queue holds one test
 // notification for a few minutes and is deleted at the end.
-func (r *runner) createQueue(ctx context.Context, topic string) (url, arn string, err error) {
-	name := fmt.Sprintf("%s-%s-smoke-%s", r.cfg.Project, r.cfg.Profile, r.cfg.runID)
+func (r *runner) createQueue(ctx context.Context, topic, step string) (url, arn string, err error) {
+	name := fmt.Sprintf("%s-%s-smoke-%s-%s", r.cfg.Project, r.cfg.Profile, step, r.cfg.runID)
 	created, err := r.cfg.Clients.SQS.CreateQueue(ctx, &sqs.CreateQueueInput{
 		QueueName: aws.String(name),
 		Attributes: map[string]string{

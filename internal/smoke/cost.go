@@ -26,6 +26,9 @@ const (
 	costETL = 0.24
 	// SQS and SNS requests ($0.40-0.50 per million); SetAlarmState is free.
 	costAlarm = 0.0001
+	// Two state transitions ($0.025 per 1,000), one EventBridge delivery and
+	// the SQS and SNS requests; events of AWS services to the default bus are free.
+	costFailure = 0.0002
 	// train-and-transform without the features job: training and batch
 	// transform on ml.m5.large ($0.115/h) for about 5 minutes each, ~20 state
 	// transitions, a Lambda call, a DynamoDB write, an SNS message (docs/ml.md).
@@ -64,6 +67,8 @@ func stepCost(s Step, emulator bool, mlInput string) float64 {
 		return costETL
 	case StepAlarm:
 		return costAlarm
+	case StepFailure:
+		return costFailure
 	case StepML:
 		if runsFeatures(mlInput) {
 			return costML + costMLFeatures

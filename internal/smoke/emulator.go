@@ -10,6 +10,8 @@ func emulatorGap(s Step, c Config) (string, bool) {
 	switch s {
 	case StepETL:
 		return "the local profile does not create the Glue workflow (emulators reject AWS::Glue::Workflow), and Glue crawlers and jobs never run there; pytest runs the jobs' code", true
+	case StepFailure:
+		return "EventBridge rules on AWS service events never fire there (no Step Functions events reach the bus); TestRulesMatchTheDocumentedEvents checks each rule's pattern against AWS's sample events", true
 	case StepML:
 		if c.MlTestCase == "" {
 			return "SageMaker and Glue .sync tasks run there only mocked (Step Functions Local mock config, which the end-to-end test pushes with a test case)", true

@@ -39,17 +39,18 @@ import (
 
 // Names of the fake deployment (project datalake, profile sandbox).
 const (
-	fakeStream   = "datalake-sandbox-streaming-TelemetryStream-abc"
-	fakeRaw      = "datalake-sandbox-storage-rawbucket-abc"
-	fakeKey      = "arn:aws:kms:us-east-1:111122223333:key/1234"
-	fakeWorkflow = "datalake-sandbox-etl"
-	fakeMachine  = "arn:aws:states:us-east-1:111122223333:stateMachine:datalake-sandbox-train-and-transform"
-	fakeTable    = "datalake-sandbox-ml-ModelRegistry-abc"
-	fakeTopic    = "arn:aws:sns:us-east-1:111122223333:datalake-sandbox-streaming-AlarmTopicD01E77F9-X"
-	fakeAlarm    = "datalake-sandbox-streaming-TransformThrottlesAlarm8941FEF9-Y"
-	fakeQueueArn = "arn:aws:sqs:us-east-1:111122223333:queue"
-	fakeQueueURL = "https://sqs.us-east-1.amazonaws.com/111122223333/queue"
-	fakeExecPref = "arn:aws:states:us-east-1:111122223333:execution:datalake-sandbox-train-and-transform:"
+	fakeStream      = "datalake-sandbox-streaming-TelemetryStream-abc"
+	fakeRaw         = "datalake-sandbox-storage-rawbucket-abc"
+	fakeKey         = "arn:aws:kms:us-east-1:111122223333:key/1234"
+	fakeWorkflow    = "datalake-sandbox-etl"
+	fakeMachine     = "arn:aws:states:us-east-1:111122223333:stateMachine:datalake-sandbox-train-and-transform"
+	fakeTuneMachine = "arn:aws:states:us-east-1:111122223333:stateMachine:datalake-sandbox-tune"
+	fakeTable       = "datalake-sandbox-ml-ModelRegistry-abc"
+	fakeTopic       = "arn:aws:sns:us-east-1:111122223333:datalake-sandbox-streaming-AlarmTopicD01E77F9-X"
+	fakeAlarm       = "datalake-sandbox-streaming-TransformThrottlesAlarm8941FEF9-Y"
+	fakeQueueArn    = "arn:aws:sqs:us-east-1:111122223333:queue"
+	fakeQueueURL    = "https://sqs.us-east-1.amazonaws.com/111122223333/queue"
+	fakeExecPref    = "arn:aws:states:us-east-1:111122223333:execution:datalake-sandbox-train-and-transform:"
 )
 
 // apiError is an AWS error as the SDK returns it.
@@ -112,6 +113,8 @@ type fakeAWS struct {
 	pendingSub    bool // Subscribe asks for confirmation
 	deliver       bool // SetAlarmState ALARM notifies the topic's subscribers
 	deliverAlarm  string
+	// deliverFailure: the failure step's execution reaches the topic
+	deliverFailure bool
 
 	// CloudWatch
 	alarmState   cwtypes.StateValue
@@ -145,6 +148,7 @@ func newFake() *fakeAWS {
 		queueAttrs:     map[string]string{},
 		subscriptions:  map[string]bool{},
 		deliver:        true,
+		deliverFailure: true,
 		alarmState:     cwtypes.StateValueOk,
 		alarmActions:   []string{fakeTopic},
 		execStates:     []sfntypes.ExecutionStatus{sfntypes.ExecutionStatusRunning, sfntypes.ExecutionStatusSucceeded},
@@ -158,7 +162,8 @@ func newFake() *fakeAWS {
 		"catalog":   {"EtlWorkflowName": fakeWorkflow},
 		"streaming": {"TelemetryStreamName": fakeStream},
 		"analytics": {},
-		"ml":        {"TrainStateMachineArn": fakeMachine, "ModelRegistryTableName": fakeTable},
+		"ml":        {"TrainStateMachineArn": fakeMachine, "TuneStateMachineArn": fakeTuneMachine, "ModelRegistryTableName": fakeTable},
+		"ops":       {"DashboardName": "datalake-sandbox"},
 	}
 	f.stacks = map[string]cftypes.Stack{}
 	for short, outs := range outputs {
@@ -548,6 +553,15 @@ func (f *fakeAWS) SetAlarmState(_ context.Context, in *cloudwatch.SetAlarmStateI
 
 func (f *fakeAWS) StartExecution(_ context.Context, in *sfn.StartExecutionInput, _ ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
 	f.call("SFN.StartExecution")
+	f.mu.Lock()
+	// The Ops stack's WorkflowFailed rule tells the topic about an
+	// execution that fails on its input, as EventBridge would deliver it:
+	// the input transformer's text as a JSON string.
+	if aws.ToString(in.StateMachineArn) == fakeTuneMachine && aws.ToString(in.Input) == failureInput && f.deliverFailure && len(f.subscriptions) > 0 {
+		text := "Step Functions execution " + aws.ToString(in.Name) + " of " + fakeTuneMachine + " ended FAILED at 2026-12-02T10:00:00Z. Error and cause: https://..."
+		f.messages = append(f.messages, mustJSON(map[string]string{"Type": "Notification", "TopicArn": fakeTopic, "Message": mustJSON(text)}))
+	}
+	f.mu.Unlock()
 	f.started = append(f.started, in)
 	return &sfn.StartExecutionOutput{ExecutionArn: aws.String(fakeExecPref + aws.ToString(in.Name))}, nil
 }

@@ -47,11 +47,12 @@ const (
 	StepLanding Step = "landing"
 	StepETL     Step = "etl"
 	StepAlarm   Step = "alarm"
+	StepFailure Step = "failure"
 	StepML      Step = "ml"
 )
 
 // Steps are every step in run order.
-var Steps = []Step{StepStacks, StepIngest, StepQuery, StepLanding, StepETL, StepAlarm, StepML}
+var Steps = []Step{StepStacks, StepIngest, StepQuery, StepLanding, StepETL, StepAlarm, StepFailure, StepML}
 
 // ParseSteps parses a comma-separated list of step names, e.g. "ml,etl".
 // The stacks step cannot be skipped: every other step needs its outputs.
@@ -306,6 +307,9 @@ var stepTimeouts = map[Step]time.Duration{
 	// Crawler (a minute or two), then curate and features on Glue 5.0.
 	StepETL:   20 * time.Minute,
 	StepAlarm: 3 * time.Minute,
+	// Step Functions events reach EventBridge within seconds; delivery
+	// retries back off over minutes.
+	StepFailure: 5 * time.Minute,
 	// Features job, training and batch transform on ml.m5.large.
 	StepML: 25 * time.Minute,
 }
@@ -382,6 +386,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		StepLanding: {r.uploadLanding, r.landingHint},
 		StepETL:     {r.etl, r.etlHint},
 		StepAlarm:   {r.alarm, r.alarmHint},
+		StepFailure: {r.failure, r.failureHint},
 		StepML:      {r.ml, r.mlHint},
 	}
 	var report Report

@@ -105,7 +105,7 @@ func expectStep(t *testing.T, rep Report, s Step, want Status, fragments ...stri
 	return res
 }
 
-var lineFormat = regexp.MustCompile(`^(PASS|FAIL|SKIP) (stacks|ingest|query|landing|etl|alarm|ml) [0-9.hms]+ \$[0-9]+\.[0-9]{4} \S.*$`)
+var lineFormat = regexp.MustCompile(`^(PASS|FAIL|SKIP) (stacks|ingest|query|landing|etl|alarm|failure|ml) [0-9.hms]+ \$[0-9]+\.[0-9]{4} \S.*$`)
 
 func TestRunEveryStepPasses(t *testing.T) {
 	f := newFake()
@@ -125,8 +125,8 @@ func TestRunEveryStepPasses(t *testing.T) {
 		}
 	}
 	summary := lines[len(lines)-1]
-	// The ml run skips the features job after a passed etl: 0.001+0.005+0.0001+0.24+0.0001+0.03.
-	if !strings.Contains(summary, "7 passed, 0 failed, 0 skipped") || !strings.Contains(summary, "estimated cost $0.28 (budget $0.50") {
+	// The ml run skips the features job after a passed etl: 0.001+0.005+0.0001+0.24+0.0001+0.0002+0.03.
+	if !strings.Contains(summary, "8 passed, 0 failed, 0 skipped") || !strings.Contains(summary, "estimated cost $0.28 (budget $0.50") {
 		t.Errorf("summary %q", summary)
 	}
 	if c := rep.Cost(); c >= DefaultBudget {
@@ -696,13 +696,14 @@ func TestSkips(t *testing.T) {
 		name: "the emulator's gaps",
 		cfg:  func(c *Config) { c.Skip, c.Emulator = nil, true },
 		want: map[Step]string{
-			StepETL: "not run on the emulator: the local profile does not create the Glue workflow",
-			StepML:  "not run on the emulator: SageMaker and Glue .sync tasks run there only mocked",
+			StepETL:     "not run on the emulator: the local profile does not create the Glue workflow",
+			StepFailure: "not run on the emulator: EventBridge rules on AWS service events never fire there",
+			StepML:      "not run on the emulator: SageMaker and Glue .sync tasks run there only mocked",
 		},
 	}, {
 		name: "the emulator with a mock test case runs ml",
 		cfg:  func(c *Config) { c.Skip, c.Emulator, c.MlTestCase = nil, true, "HappyPath" },
-		want: map[Step]string{StepETL: "not run on the emulator: "},
+		want: map[Step]string{StepETL: "not run on the emulator: ", StepFailure: "not run on the emulator: "},
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -822,7 +823,7 @@ func TestCleanupFailureFailsTheRun(t *testing.T) {
 		t.Fatalf("cleanup errors %v; want the failed queue deletion to fail the run", rep.CleanupErrors)
 	}
 	if !slices.ContainsFunc(lines, func(l string) bool {
-		return strings.HasPrefix(l, "CLEANUP FAILED cleanup: delete queue datalake-sandbox-smoke-0badcafe")
+		return strings.HasPrefix(l, "CLEANUP FAILED cleanup: delete queue datalake-sandbox-smoke-alarm-0badcafe")
 	}) {
 		t.Errorf("no CLEANUP FAILED line in %q", lines)
 	}
@@ -881,7 +882,7 @@ func TestParseSteps(t *testing.T) {
 		{"ml,etl", []Step{StepETL, StepML}, ""},
 		{" ml , alarm ,", []Step{StepAlarm, StepML}, ""},
 		{"stacks", nil, "cannot be skipped"},
-		{"training", nil, `unknown step "training": want some of ingest,query,landing,etl,alarm,ml`},
+		{"training", nil, `unknown step "training": want some of ingest,query,landing,etl,alarm,failure,ml`},
 	}
 	for _, tc := range tests {
 		got, err := ParseSteps(tc.in)
@@ -959,4 +960,24 @@ func TestPlannedCost(t *testing.T) {
 	if fast >= 0.01 {
 		t.Errorf("without etl and ml: $%.4f, want under a cent", fast)
 	}
+}
+
+// The failure step passes only when the WorkflowFailed message about its
+// own execution arrives, and says where to look when it does not.
+func TestFailureStep(t *testing.T) {
+	f := newFake()
+	rep, _ := runSmoke(t, t.Context(), testConfig(t, f, StepFailure))
+	expectStep(t, rep, StepFailure, Pass, "smoke-failure-0badcafe reached a temporary SSE-SQS queue through the WorkflowFailed rule")
+	if len(f.started) != 1 || aws.ToString(f.started[0].StateMachineArn) != fakeTuneMachine || aws.ToString(f.started[0].Input) != failureInput {
+		t.Errorf("started %+v", f.started)
+	}
+	if len(f.queues) != 0 || len(f.subscriptions) != 0 {
+		t.Errorf("left behind: queues %v, subscriptions %v", f.queues, f.subscriptions)
+	}
+
+	f = newFake()
+	f.deliverFailure = false
+	cfg := testConfig(t, f, StepFailure)
+	rep, _ = runSmoke(t, t.Context(), cfg)
+	expectStep(t, rep, StepFailure, Fail, "waiting for the WorkflowFailed message", "AllowEventBridgeToEncryptedTargets")
 }

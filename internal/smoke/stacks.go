@@ -24,6 +24,7 @@ const (
 	stackStreaming = layout.StackStreaming
 	stackAnalytics = layout.StackAnalytics
 	stackML        = layout.StackML
+	stackOps       = layout.StackOps
 )
 
 // stackNeeds lists the stacks whose outputs or resources each step reads.
@@ -33,6 +34,7 @@ var stackNeeds = map[Step][]string{
 	StepLanding: {stackStorage},
 	StepETL:     {stackCatalog},
 	StepAlarm:   {stackStreaming},
+	StepFailure: {stackStreaming, stackML, stackOps},
 	StepML:      {stackML, stackNetwork},
 }
 

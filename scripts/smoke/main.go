@@ -77,7 +77,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.cfg.Project, "project", "datalake", "project `name`: stacks are <project>-<profile>-<stack>")
 	fs.StringVar(&o.cfg.Profile, "profile", "sandbox", "deployment `profile` to test")
 	fs.BoolVar(&o.cfg.AllowProd, "allow-prod", false, "allow -profile prod (the test writes data and fires an alarm notification)")
-	fs.StringVar(&skip, "skip", "", "comma-separated `steps` not to run, of ingest,query,landing,etl,alarm,ml")
+	fs.StringVar(&skip, "skip", "", "comma-separated `steps` not to run, of ingest,query,landing,etl,alarm,failure,ml")
 	fs.DurationVar(&o.cfg.Deadline, "timeout", smoke.DefaultDeadline, "deadline of the whole run, cleanup excluded")
 	fs.StringVar(&o.endpoint, "endpoint", getenv("AWS_ENDPOINT_URL"), "`URL` of a LocalStack-compatible emulator (default $AWS_ENDPOINT_URL)")
 	fs.IntVar(&o.cfg.Readings, "readings", smoke.DefaultReadings, "readings the ingest step puts on the stream, 1..500")
