@@ -48,7 +48,7 @@ func TestMetricsByHand(t *testing.T) {
 // on the stuck sensor, which a z-score cannot see.
 func TestRunSmall(t *testing.T) {
 	if testing.Short() {
-		t.Skip("a run over two small streams")
+		t.Skip("-short: skips the run over two small streams (CI runs it)")
 	}
 	rep, err := Run(Config{Devices: 4, Days: 1, Seed: 3, Kinds: []telemetrygen.AnomalyKind{telemetrygen.Stuck}})
 	if err != nil {
