@@ -53,11 +53,15 @@ func (c *Stack) addEtl(p Props) (*Etl, error) {
 	b.workflow()
 	b.quality()
 	e := b.e
-	for id, v := range map[string]*string{
-		"LandingCrawlerName": e.Crawler.Ref(), "CurateJobName": e.Curate.JobName(), "FeaturesJobName": e.Features.JobName(),
-		"EtlWorkflowName": jsii.String(b.d.EtlWorkflow()), "DataQualityRoleArn": e.DataQualityRole.RoleArn(),
+	// In a fixed order: outputs appear in the template in creation order.
+	for _, o := range []struct {
+		id string
+		v  *string
+	}{
+		{"LandingCrawlerName", e.Crawler.Ref()}, {"CurateJobName", e.Curate.JobName()}, {"FeaturesJobName", e.Features.JobName()},
+		{"EtlWorkflowName", jsii.String(b.d.EtlWorkflow())}, {"DataQualityRoleArn", e.DataQualityRole.RoleArn()},
 	} {
-		awscdk.NewCfnOutput(b.stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v})
+		awscdk.NewCfnOutput(b.stack, jsii.String(o.id), &awscdk.CfnOutputProps{Value: o.v})
 	}
 	return e, nil
 }

@@ -118,29 +118,17 @@ func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
 	})
 	// CloudWatch Logs is a service principal, not an IAM role in the account, so
 	// it needs the key policy itself; the condition keeps it to this account's log groups.
-	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogsInThisAccount"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+*awscdk.Aws_REGION()+".amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
-		Conditions: &map[string]any{
-			"ArnLike": map[string]any{
-				"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("log-group"),
-					ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME}),
-			},
-		},
-	}), jsii.Bool(true))
+	s.allowService("AllowCloudWatchLogsInThisAccount", "logs."+*awscdk.Aws_REGION()+".amazonaws.com",
+		[]string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
+		map[string]any{"ArnLike": map[string]any{
+			"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("log-group"),
+				ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME}),
+		}})
 
 	// CloudWatch alarms publish to SNS topics encrypted with this key; the
 	// alarm service is not an IAM principal of the account, so it needs the key
 	// policy. aws:SourceAccount keeps it to alarms of this account.
-	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchAlarmsToEncryptedTopics"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
-		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}},
-	}), jsii.Bool(true))
+	s.allowService("AllowCloudWatchAlarmsToEncryptedTopics", "cloudwatch.amazonaws.com", []string{"kms:Decrypt", "kms:GenerateDataKey*"}, map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}})
 
 	// EventBridge encrypts with this key twice: events a rule could not
 	// deliver, into SQS dead-letter queues (eb-rule-dlq.html), and failure
@@ -150,24 +138,14 @@ func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
 	// condition; the topic and queue policies decide what may be sent.
 	// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
 	// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowEventBridgeToEncryptedTargets"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
-	}), jsii.Bool(true))
+	s.allowService("AllowEventBridgeToEncryptedTargets", "events.amazonaws.com", []string{"kms:Decrypt", "kms:GenerateDataKey*"}, nil)
 	// AWS Budgets publishes its warnings to the encrypted alarm topic. Budgets
 	// documents the topic policy but no key statement; this is SNS's generic
 	// one for AWS services publishing to encrypted topics. It has no
 	// condition because Budgets documents none for KMS; the topic policy
 	// holds Budgets to this account.
 	// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowBudgetsToEncryptedTopics"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("budgets.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
-	}), jsii.Bool(true))
+	s.allowService("AllowBudgetsToEncryptedTopics", "budgets.amazonaws.com", []string{"kms:Decrypt", "kms:GenerateDataKey*"}, nil)
 
 	s.AccessLogsBucket = awss3.NewBucket(stack, jsii.String("AccessLogsBucket"), &awss3.BucketProps{
 		// S3 server access logging cannot deliver to a bucket encrypted with
@@ -211,8 +189,13 @@ func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
 	if cfg.AuditTrail {
 		s.addAuditTrail(cfg, removal)
 	}
-	for name, b := range map[string]awss3.Bucket{"RawBucketName": s.RawBucket, "CuratedBucketName": s.CuratedBucket, "AnalyticsBucketName": s.AnalyticsBucket} {
-		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: b.BucketName()})
+	// In a fixed order: outputs appear in the template in creation order,
+	// and a map's order would change the template from one synth to the next.
+	for _, o := range []struct {
+		name   string
+		bucket awss3.Bucket
+	}{{"RawBucketName", s.RawBucket}, {"CuratedBucketName", s.CuratedBucket}, {"AnalyticsBucketName", s.AnalyticsBucket}} {
+		awscdk.NewCfnOutput(stack, jsii.String(o.name), &awscdk.CfnOutputProps{Value: o.bucket.BucketName()})
 	}
 	awscdk.NewCfnOutput(stack, jsii.String("LakeKeyArn"), &awscdk.CfnOutputProps{
 		Value: s.LakeKey.KeyArn(), Description: jsii.String("Uploads name this key: --sse aws:kms --sse-kms-key-id <this>"),
@@ -328,24 +311,12 @@ func (s *Stack) addAuditTrail(cfg Props, removal awscdk.RemovalPolicy) {
 	// service, naming the trail in the encryption context; it also reads the
 	// key's description when the trail is created or updated.
 	// https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
-	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudTrailToEncryptLogs"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudtrail.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:SourceArn": trailArn},
-			"StringLike": map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudtrail"),
-				Region: jsii.String("*"), Resource: jsii.String("trail"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})},
-		},
-	}), jsii.Bool(true))
-	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudTrailToDescribeKey"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudtrail.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:DescribeKey"),
-		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
-		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceArn": trailArn}},
-	}), jsii.Bool(true))
+	s.allowService("AllowCloudTrailToEncryptLogs", "cloudtrail.amazonaws.com", []string{"kms:GenerateDataKey*"}, map[string]any{
+		"StringEquals": map[string]any{"aws:SourceArn": trailArn},
+		"StringLike": map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudtrail"),
+			Region: jsii.String("*"), Resource: jsii.String("trail"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})},
+	})
+	s.allowService("AllowCloudTrailToDescribeKey", "cloudtrail.amazonaws.com", []string{"kms:DescribeKey"}, map[string]any{"StringEquals": map[string]any{"aws:SourceArn": trailArn}})
 
 	s.Trail = awscloudtrail.NewTrail(s.Stack, jsii.String("AuditTrail"), &awscloudtrail.TrailProps{
 		TrailName:                  jsii.String(name),
@@ -379,6 +350,23 @@ func auditExpiry(cfg Props) *awss3.LifecycleRule {
 		r.Transitions = &[]*awss3.Transition{{StorageClass: awss3.StorageClass_GLACIER(), TransitionAfter: days(90)}}
 	}
 	return r
+}
+
+// allowService adds a key policy statement for an AWS service principal:
+// services are not IAM principals of the account, so only the key policy
+// can let them use the key. conditions may be nil where the service
+// documents none it sends.
+func (s *Stack) allowService(sid, service string, actions []string, conditions map[string]any) {
+	p := &awsiam.PolicyStatementProps{
+		Sid:        jsii.String(sid),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(service), nil)},
+		Actions:    jsii.Strings(actions...),
+		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
+	}
+	if conditions != nil {
+		p.Conditions = &conditions
+	}
+	s.LakeKey.AddToResourcePolicy(awsiam.NewPolicyStatement(p), jsii.Bool(true))
 }
 
 // replicationReasons excuse the lake's buckets from cross-region replication.
