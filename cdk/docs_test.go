@@ -93,41 +93,116 @@ func suppressionsTable(t *testing.T) string {
 	return b.String()
 }
 
-// The architecture picture in docs/ is drawn from the synthesized prod
-// templates (prod has every optional part: the trail, the ETL schedule) (internal/diagram). The committed DOT must be what the app
-// draws now, so the picture cannot drift from the stacks; `make diagram`
-// rewrites it and renders the SVG.
+// The architecture pictures in docs/ are drawn from the synthesized prod
+// templates (prod has every optional part: the trail, the ETL schedule) by
+// internal/diagram: architecture.dot, the overview the README shows, and
+// architecture-full.dot with every resource. The committed DOT files must be
+// what the app draws now, so the pictures cannot drift from the stacks;
+// `make diagram` rewrites them and renders the SVGs.
 func TestArchitectureDiagram(t *testing.T) {
-	dot, err := diagram.DOT(resolvedApp(t, prod))
+	pics, err := diagram.Draw(resolvedApp(t, prod))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The data flow the README describes is drawn, edge by edge.
-	for _, e := range []string{
-		"ext_producers -> Streaming_TelemetryStream", "Streaming_TelemetryStream -> Streaming_TelemetryDelivery",
-		"Streaming_TelemetryDelivery -> Streaming_TransformFunction", "Streaming_TelemetryDelivery -> Storage_RawBucket",
-		"Storage_RawBucket -> Catalog_LandingCrawler", "Storage_RawBucket -> Catalog_CurateJob", "Catalog_CurateJob -> Storage_CuratedBucket",
-		"Storage_CuratedBucket -> Catalog_FeaturesJob", "Catalog_FeaturesJob -> Storage_AnalyticsBucket",
-		"Catalog_LakeDatabase -> Analytics_AnalystsWorkgroup", "Analytics_AnalystsWorkgroup -> Storage_AnalyticsBucket",
-		"ML_TrainAndTransform -> ext_sagemaker", "ext_sagemaker -> Storage_AnalyticsBucket", "ML_TrainAndTransform -> ML_ModelRegistry",
-		"Ops_GlueJobFailed -> Streaming_AlarmTopic", "Ops_MonthlyBudget -> Streaming_AlarmTopic", "Storage_RawBucket -> Storage_AuditTrail",
-	} {
-		if !strings.Contains(dot, "  "+e+" ") && !strings.Contains(dot, "  "+e+";") {
-			t.Errorf("the diagram lacks %s", e)
-		}
-	}
-	path := filepath.Join("..", "docs", "architecture.dot")
-	if os.Getenv("LAKE_UPDATE_DIAGRAM") == "1" {
-		if err := os.WriteFile(path, []byte(dot), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	raw, err := os.ReadFile(path)
+	overview, err := diagram.Parse(pics.Main)
 	if err != nil {
-		t.Fatalf("%v: run make diagram", err)
+		t.Fatalf("docs/architecture.dot: %v", err)
 	}
-	if string(raw) != dot {
-		t.Errorf("docs/architecture.dot is not what the app draws now: run make diagram and commit docs/architecture.dot and .svg")
+	full, err := diagram.Parse(pics.Full)
+	if err != nil {
+		t.Fatalf("docs/architecture-full.dot: %v", err)
+	}
+	// The data flow the README describes is drawn, edge by edge. Resources
+	// are named by logical ID without their stack, so moving one to another
+	// stack does not fail this test.
+	flow := [][2]string{
+		{"ext_producers", "TelemetryStream"}, {"TelemetryStream", "TelemetryDelivery"},
+		{"TelemetryDelivery", "TransformFunction"}, {"TelemetryDelivery", "RawBucket"},
+		{"RawBucket", "LandingCrawler"}, {"RawBucket", "CurateJob"}, {"CurateJob", "CuratedBucket"},
+		{"CuratedBucket", "FeaturesJob"}, {"FeaturesJob", "AnalyticsBucket"},
+		{"LakeDatabase", "AnalystsWorkgroup"}, {"AnalystsWorkgroup", "AnalyticsBucket"},
+		{"TrainAndTransform", "ext_sagemaker"}, {"ext_sagemaker", "AnalyticsBucket"}, {"TrainAndTransform", "ModelRegistry"},
+		{"TelemetryStream", "DetectFunction"}, {"DetectFunction", "AlarmTopic"},
+		{"MonthlyBudget", "AlarmTopic"}, {"RawBucket", "AuditTrail"},
+	}
+	for _, e := range append(flow, [2]string{"GlueJobFailed", "AlarmTopic"}) {
+		if !full.Has(e[0], e[1]) {
+			t.Errorf("docs/architecture-full.dot lacks %s -> %s", e[0], e[1])
+		}
+	}
+	// The overview draws one node for all alarms and one for the rules
+	// that route failures to the alarm topic.
+	for _, e := range append(flow, [2]string{"all_alarms", "AlarmTopic"}, [2]string{"failure_rules", "AlarmTopic"}) {
+		if !overview.Has(e[0], e[1]) {
+			t.Errorf("docs/architecture.dot lacks %s -> %s", e[0], e[1])
+		}
+	}
+	checkOverviewLayout(t, overview)
+	for _, f := range []struct{ name, dot string }{{"architecture.dot", pics.Main}, {"architecture-full.dot", pics.Full}} {
+		path := filepath.Join("..", "docs", f.name)
+		if os.Getenv("LAKE_UPDATE_DIAGRAM") == "1" {
+			if err := os.WriteFile(path, []byte(f.dot), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("%v: run make diagram", err)
+			continue
+		}
+		if string(raw) != f.dot {
+			t.Errorf("docs/%s is not what the app draws now: run make diagram and commit docs/architecture*.dot and .svg", f.name)
+		}
+	}
+}
+
+// checkOverviewLayout reads the overview's columns as Graphviz ranks them
+// and checks that they follow the data path, left to right, that nothing
+// stands right of the registry (which would widen the picture), and that
+// analytics and operations are bands of their own.
+func checkOverviewLayout(t *testing.T, d *diagram.Drawing) {
+	ranks, err := d.Ranks()
+	if err != nil {
+		t.Fatalf("docs/architecture.dot: %v", err)
+	}
+	rank := func(name string) int {
+		id := d.Node(name)
+		if id == "" {
+			t.Fatalf("docs/architecture.dot has no node %s", name)
+		}
+		return ranks[id]
+	}
+	path := [][]string{
+		{"ext_producers"}, {"TelemetryStream"}, {"TelemetryDelivery", "TransformFunction", "DetectFunction"}, {"RawBucket"},
+		{"CurateJob"}, {"CuratedBucket"}, {"FeaturesJob"}, {"AnalyticsBucket"},
+		{"ext_sagemaker", "TrainAndTransform", "Tune", "EvaluateFunction"}, {"ModelRegistry"},
+	}
+	for i, stage := range path {
+		for _, name := range stage[1:] {
+			if rank(name) != rank(stage[0]) {
+				t.Errorf("docs/architecture.dot: %s is in column %d, not with %s in column %d", name, rank(name), stage[0], rank(stage[0]))
+			}
+		}
+		if i > 0 && rank(stage[0]) <= rank(path[i-1][0]) {
+			t.Errorf("docs/architecture.dot: %s (column %d) does not come after %s (column %d)", stage[0], rank(stage[0]), path[i-1][0], rank(path[i-1][0]))
+		}
+	}
+	last := rank("ModelRegistry")
+	for id, r := range ranks {
+		if r > last {
+			t.Errorf("docs/architecture.dot: %s is in column %d, right of the registry's %d", id, r, last)
+		}
+	}
+	for band, names := range map[string][]string{
+		"Analytics":  {"LakeDatabase", "LandingCrawler", "AnalystsWorkgroup", "MlWorkgroup", "CuratedQuality"},
+		"Data path":  {"TelemetryStream", "RawBucket", "CuratedBucket", "AnalyticsBucket", "ModelRegistry"},
+		"Operations": {"AlarmTopic", "all_alarms", "failure_rules", "MonthlyBudget", "Dashboard", "AuditTrail"},
+	} {
+		for _, name := range names {
+			if c := d.Cluster[d.Node(name)]; !strings.HasPrefix(c, band) {
+				t.Errorf("docs/architecture.dot: %s is in the band %q, not %s", name, c, band)
+			}
+		}
 	}
 }

@@ -1,6 +1,8 @@
 // Package diagram draws the lake's architecture from its synthesized
-// templates as Graphviz DOT: one cluster per stack, a node per resource
-// that holds data, moves it or reports on it, and the data flow as edges.
+// templates as Graphviz DOT, twice: an overview that reads the data path
+// left to right with analytics and operations as bands beside it (Draw's
+// Main, overview.go), and a full picture with one cluster per stack and a
+// node per resource that holds data, moves it or reports on it (Full).
 //
 // Edges come from what the templates say, not from a hand-kept list: a
 // delivery stream's source and destination, the S3, Kinesis, DynamoDB,
@@ -52,7 +54,7 @@ const (
 	sagemaker = "ext_sagemaker"
 )
 
-type node struct{ id, stack, label string }
+type node struct{ id, stack, typ, label string }
 
 type edge struct{ from, to string }
 
@@ -69,11 +71,29 @@ var cdkHash = regexp.MustCompile(`[0-9A-F]{8}$`)
 // name is a logical ID without CDK's hash suffix.
 func name(logicalID string) string { return cdkHash.ReplaceAllString(logicalID, "") }
 
-// DOT draws the resolved templates.
-func DOT(r *iamsim.Resolved) (string, error) {
+// Pictures are the two drawings of one app, as DOT.
+type Pictures struct {
+	// Main is the overview: the data path left to right, analytics above
+	// it, operations below, alarms and failure rules summarised.
+	Main string
+	// Full keeps every drawn resource, one cluster per stack.
+	Full string
+}
+
+// Draw draws the resolved templates.
+func Draw(r *iamsim.Resolved) (Pictures, error) {
+	g, err := build(r)
+	if err != nil {
+		return Pictures{}, err
+	}
+	return Pictures{Main: g.overview().render(), Full: g.render()}, nil
+}
+
+// build reads the graph out of the resolved templates.
+func build(r *iamsim.Resolved) (*graph, error) {
 	pol, err := iamsim.Collect(r)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	g := &graph{nodes: map[string]node{}, edges: map[edge]map[string]bool{}, byRef: map[string]string{}, alarms: map[string]int{}}
 	for _, s := range sortedKeys(r.Stacks) {
@@ -90,20 +110,23 @@ func DOT(r *iamsim.Resolved) (string, error) {
 				continue
 			}
 			id := s + "_" + name(lid)
-			g.nodes[id] = node{id: id, stack: s, label: name(lid) + "\\n(" + kind + ")"}
+			g.nodes[id] = node{id: id, stack: s, typ: res.Type, label: name(lid) + "\\n(" + kind + ")"}
 			for _, k := range []string{res.Ref, res.Arn} {
 				if k != "" {
 					g.byRef[k] = id
 				}
 			}
-			if res.Type == "AWS::S3::Bucket" {
+			switch res.Type {
+			case "AWS::S3::Bucket":
 				g.byRef["s3://"+res.Ref] = id
+			case "AWS::Glue::DataQualityRuleset": // CloudFormation gives it no ARN; policies name it by this one
+				g.byRef[fmt.Sprintf("arn:%s:glue:%s:%s:dataQualityRuleset/%s", r.Partition, r.Region, r.Account, res.Ref)] = id
 			}
 		}
 	}
 	g.structure(r)
 	g.roles(r, pol)
-	return g.render(), nil
+	return g, nil
 }
 
 func (g *graph) add(from, to, label string) {
@@ -142,7 +165,7 @@ func (g *graph) structure(r *iamsim.Resolved) {
 			p := res.Properties
 			switch res.Type {
 			case "AWS::Kinesis::Stream":
-				g.nodes[producers] = node{id: producers, label: "producers\\n(PutRecords)"}
+				g.nodes[producers] = node{id: producers, typ: producers, label: "producers\\n(PutRecords)"}
 				g.add(producers, self, "records")
 			case "AWS::KinesisFirehose::DeliveryStream":
 				if src, ok := p["KinesisStreamSourceConfiguration"].(map[string]any); ok {
@@ -160,6 +183,8 @@ func (g *graph) structure(r *iamsim.Resolved) {
 				}
 			case "AWS::Glue::Crawler":
 				g.add(self, g.findDatabase(p["DatabaseName"]), "tables")
+			case "AWS::Glue::DataQualityRuleset":
+				g.add(g.findDatabase(dig(p, "TargetTable", "DatabaseName")), self, "checks")
 			case "AWS::Glue::Trigger":
 				wf := g.find(p["WorkflowName"])
 				for _, a := range list(p["Actions"]) {
@@ -203,14 +228,14 @@ func (g *graph) structure(r *iamsim.Resolved) {
 	}
 	for st, n := range g.alarms {
 		id := "alarms_" + st
-		g.nodes[id] = node{id: id, stack: st, label: fmt.Sprintf("%d alarms\\n(CloudWatch)", n)}
+		g.nodes[id] = node{id: id, stack: st, typ: "AWS::CloudWatch::Alarm", label: fmt.Sprintf("%d alarms\\n(CloudWatch)", n)}
 	}
 }
 
 // findDatabase maps a Glue database name to its node.
 func (g *graph) findDatabase(v any) string {
 	for ref, id := range g.byRef {
-		if ref == fmt.Sprint(v) && strings.Contains(g.nodes[id].label, "Glue database") {
+		if ref == fmt.Sprint(v) && g.nodes[id].typ == "AWS::Glue::Database" {
 			return id
 		}
 	}
@@ -231,6 +256,7 @@ var flows = []struct {
 	{"sns:Publish", false, "notifies"},
 	{"glue:StartJobRun", false, "starts"},
 	{"glue:StartCrawler", false, "starts"},
+	{"glue:StartDataQualityRulesetEvaluationRun", false, "starts"},
 	{"lambda:InvokeFunction", false, "invokes"},
 	{"states:StartExecution", false, "starts"},
 	{"sqs:SendMessage", false, "failures"},
@@ -260,7 +286,7 @@ func (g *graph) roles(r *iamsim.Resolved, pol *iamsim.Policies) {
 			g.policyFlows(who, role)
 		}
 		if len(actor[arn]) == 0 && trusts(role.Trust, "sagemaker.amazonaws.com") {
-			g.nodes[sagemaker] = node{id: sagemaker, label: "SageMaker jobs\\n(training, tuning, batch transform)"}
+			g.nodes[sagemaker] = node{id: sagemaker, typ: sagemaker, label: "SageMaker jobs\\n(training, tuning, batch transform)"}
 			g.policyFlows(sagemaker, role)
 		}
 	}
@@ -290,7 +316,7 @@ func (g *graph) policyFlows(who string, role *iamsim.Role) {
 					}
 				}
 				if contains(actions, "sagemaker:CreateTrainingJob") || contains(actions, "sagemaker:CreateHyperParameterTuningJob") || contains(actions, "sagemaker:CreateTransformJob") {
-					g.nodes[sagemaker] = node{id: sagemaker, label: "SageMaker jobs\\n(training, tuning, batch transform)"}
+					g.nodes[sagemaker] = node{id: sagemaker, typ: sagemaker, label: "SageMaker jobs\\n(training, tuning, batch transform)"}
 					g.add(who, sagemaker, "starts")
 				}
 			}
@@ -308,11 +334,12 @@ func trusts(doc map[string]any, service string) bool {
 	return false
 }
 
-// render writes the graph: clusters by stack in a fixed order, nodes and
+// render writes the full picture: clusters by stack in a fixed order, nodes and
 // edges sorted, so the same app always gives the same bytes.
 func (g *graph) render() string {
 	var b strings.Builder
 	b.WriteString("// Generated by `make diagram` from the synthesized prod templates (internal/diagram). Do not edit.\n")
+	b.WriteString("// The full picture: one cluster per stack, every resource that holds, moves or reports on data.\n")
 	b.WriteString("digraph lake {\n")
 	b.WriteString("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, nodesep=0.25, ranksep=0.7, newrank=true];\n")
 	b.WriteString("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=10];\n")
