@@ -9,32 +9,24 @@ package e2e
 // carry the alert.
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/refdatalake/datalake/internal/localharness"
 	"github.com/refdatalake/datalake/internal/queries"
-	"github.com/refdatalake/datalake/internal/telemetrygen"
-	"github.com/refdatalake/datalake/lake/layout"
 )
 
 // anomalyDevices send anomalyReadings each; the last reading of the first
-// device carries a battery spike. The local profile's detector warms up
-// after 48 readings (lake/ingest).
+// device carries a battery spike (localharness.DetectorBatch, which make
+// local sends too). The local profile's detector warms up after 48 readings
+// (lake/ingest).
 const (
 	anomalyDevices  = 3
 	anomalyReadings = 120
@@ -63,73 +55,27 @@ func checkAnomalies(t *testing.T, ctx context.Context, target localharness.Targe
 	}
 	defer sn.Unsubscribe(context.WithoutCancel(ctx), &sns.UnsubscribeInput{SubscriptionArn: sub.SubscriptionArn})
 
-	rs, _, err := telemetrygen.Labeled(telemetrygen.LabeledConfig{Devices: anomalyDevices, Start: time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC),
-		Interval: time.Minute, Readings: anomalyReadings, WarmUp: 1, Seed: 11})
+	b := localharness.DetectorBatch{DevicePrefix: "anomaly-e2e", Devices: anomalyDevices, Readings: anomalyReadings,
+		Start: time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC), Interval: time.Minute, Seed: 11}
+	entries, err := b.Records()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var entries []ktypes.PutRecordsRequestEntry
-	spiked := "anomaly-e2e-0"
-	var spikeAt string
-	for _, r := range rs {
-		var obj map[string]any
-		if err := json.Unmarshal(r.Data, &obj); err != nil {
-			t.Fatal(err)
-		}
-		dev := fmt.Sprintf("anomaly-e2e-%d", r.Device)
-		obj["device_id"] = dev
-		if dev == spiked && r.Index == anomalyReadings-1 {
-			obj["battery_v"] = 14.5 // inside the schema's range: the transform passes it, the detector must not
-			spikeAt = r.EventTime.UTC().Format("2006-01-02 15:04:05")
-		}
-		data, _ := json.Marshal(obj)
-		entries = append(entries, ktypes.PutRecordsRequestEntry{Data: data, PartitionKey: aws.String(dev)})
-	}
-	kc := kinesis.NewFromConfig(cfg)
-	for i := 0; i < len(entries); i += 100 {
-		out, err := kc.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: &stream, Records: entries[i:min(i+100, len(entries))]})
-		if err != nil || aws.ToInt32(out.FailedRecordCount) > 0 {
-			t.Fatalf("PutRecords: %v (%v failed)", err, out)
-		}
+	if err := localharness.SendRecords(ctx, target, stream, entries); err != nil {
+		t.Fatal(err)
 	}
 
 	// The anomaly lands under anomalies/year=2026/month=03/day=20/.
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	prefix := layout.AnomaliesPrefix + "year=2026/month=03/day=20/"
-	var found []map[string]any
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) && len(found) == 0 {
-		list, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &analyticsBucket, Prefix: &prefix})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range list.Contents {
-			obj, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: &analyticsBucket, Key: o.Key})
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(obj.Body)
-			obj.Body.Close()
-			for _, line := range bytes.Split(bytes.TrimSpace(body), []byte("\n")) {
-				var e map[string]any
-				if json.Unmarshal(line, &e) == nil && e["device_id"] == spiked {
-					found = append(found, e)
-				}
-			}
-		}
-		if len(found) == 0 {
-			time.Sleep(2 * time.Second)
-		}
-	}
-	if len(found) == 0 {
-		t.Fatalf("no anomaly of %s under s3://%s/%s after 2 minutes", spiked, analyticsBucket, prefix)
+	spiked, spikeAt := b.SpikedDevice(), b.SpikeTime().Format("2006-01-02 15:04:05")
+	found, _, err := localharness.NewLakeReader(target, analyticsBucket).WaitForAnomaly(ctx, spiked, b.SpikeTime(), 2*time.Minute)
+	if err != nil {
+		t.Fatal(err)
 	}
 	e := found[len(found)-1]
-	fields, _ := e["fields"].([]any)
-	if !strings.HasPrefix(fmt.Sprint(e["ts"]), spikeAt) || len(fields) == 0 || fields[0] != "battery_v" || e["detector"] != "rcf" {
-		t.Errorf("anomaly %v: want the spike at %s, found by the forest, driven by battery_v", e, spikeAt)
+	if !strings.HasPrefix(e.Ts, spikeAt) || e.TopField() != localharness.SpikeField || e.Detector != "rcf" {
+		t.Errorf("anomaly %+v: want the spike at %s, found by the forest, driven by %s", e, spikeAt, localharness.SpikeField)
 	}
-	t.Logf("anomaly: %v", e)
+	t.Logf("anomaly: %+v", e)
 
 	// The named query reads it (as of the spike's day).
 	var qs []queries.Query
@@ -158,7 +104,7 @@ func checkAnomalies(t *testing.T, ctx context.Context, target localharness.Targe
 	}
 
 	// And the alert reaches the alarm topic.
-	deadline = time.Now().Add(time.Minute)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		msgs, err := sq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2})
 		if err != nil {

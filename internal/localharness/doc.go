@@ -1,4 +1,4 @@
-// Package localharness runs the lake on a LocalStack-compatible emulator on
+// Package localharness runs the lake on an AWS emulator on
 // 127.0.0.1: it starts ministack from the project's .venv, deploys the local
 // profile with cdklocal, sends telemetry with the producer's generator, and
 // reads back what Firehose delivered, what Athena answers and what the

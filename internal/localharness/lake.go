@@ -236,8 +236,8 @@ func (lr *LakeReader) ErrorRecords(ctx context.Context, l Landing, kind string) 
 // WaitSettled polls the bucket until at least want readings landed and
 // nothing changed for quiet, or until timeout, and returns the last landing
 // either way, with how long it took until want readings were first there
-// (-1 if never). Firehose buffers (60 s in the local profile on AWS and
-// LocalStack); ministack delivers inside PutRecords, so there it is at once.
+// (-1 if never). Firehose buffers (60 s in the local profile on AWS);
+// ministack delivers inside PutRecords, so there it is at once.
 func (lr *LakeReader) WaitSettled(ctx context.Context, want int, quiet, timeout time.Duration) (Landing, time.Duration, error) {
 	began := time.Now()
 	deadline := began.Add(timeout)

@@ -36,7 +36,7 @@ func (r Repo) Ministack() string { return filepath.Join(r.Root, ".venv", "bin", 
 // NodeBin holds cdk, cdklocal and node (Node 22) from package-lock.json.
 func (r Repo) NodeBin() string { return filepath.Join(r.Root, "node_modules", ".bin") }
 
-// Cdklocal is the CDK CLI wrapper that targets a LocalStack-compatible endpoint.
+// Cdklocal is the CDK CLI wrapper that targets an emulator endpoint (AWS_ENDPOINT_URL).
 func (r Repo) Cdklocal() string { return filepath.Join(r.NodeBin(), "cdklocal") }
 
 // NodeModules is given to the emulator as NODE_PATH: the CDK custom resource

@@ -1,7 +1,6 @@
 package localharness
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -32,7 +31,7 @@ var (
 
 const (
 	RawTable = layout.RawTelemetryTable
-	// account is the account id LocalStack-compatible emulators report for
+	// account is the account id the bundled emulator and LocalStack report for
 	// the test credentials; bootstrap names it so it does not synthesize the
 	// app just to learn it.
 	account = "000000000000"
@@ -42,7 +41,7 @@ const (
 // Stacks are every stack of the local profile, in deploy order.
 var Stacks = []string{StackStorage, stackNetwork, StackCatalog, StackStreaming, stackAnalytics, StackML, StackOps}
 
-// Target is the LocalStack-compatible endpoint the harness works against:
+// Target is the emulator endpoint the harness works against:
 // an emulator it started, or one the user named with AWS_ENDPOINT_URL.
 type Target struct {
 	// Endpoint serves every AWS API.
@@ -126,10 +125,4 @@ func (t Target) AWSConfig() aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider(t.AccessKey, t.SecretKey, ""),
 		BaseEndpoint: aws.String(t.Endpoint),
 	}
-}
-
-// Healthy reports whether the target answers its health check.
-func (t Target) Healthy(ctx context.Context) bool {
-	// LocalStack and ministack both serve the LocalStack path.
-	return Healthy(ctx, t.Endpoint+"/_localstack/health")
 }

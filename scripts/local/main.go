@@ -1,20 +1,22 @@
-// Command local runs the data lake on a LocalStack-compatible emulator on
+// Command local runs the data lake on an AWS emulator on
 // this machine, without Docker or an AWS account.
 //
-//	go run ./scripts/local up [--port N] [--count N] [--malformed-fraction F] [--format json|csv] [-v]
+//	go run ./scripts/local up [--port N] [--count N] [--malformed-fraction F] [--format json|csv] [--anomalies=false] [-v]
 //	go run ./scripts/local status
 //	go run ./scripts/local down
 //
 // up starts ministack (from the project's .venv) on 127.0.0.1, deploys every
 // stack of the local profile with cdklocal, sends telemetry through Kinesis,
 // Firehose and the transform Lambda, shows what landed in the raw bucket,
-// queries it through Athena, and leaves the emulator running for more
-// experiments. down stops it and everything it spawned; status says whether
-// it runs.
+// queries it through Athena, sends readings past the anomaly detector's
+// warm-up with one injected spike and shows what the detector found, and
+// leaves the emulator running for more experiments. down stops it and
+// everything it spawned; status says whether it runs.
 //
 // When AWS_ENDPOINT_URL is set (for example to a LocalStack container),
-// up deploys there instead and starts nothing; down and status then have
-// nothing to manage.
+// up checks that the endpoint lists the services the local profile needs,
+// then deploys there and starts nothing; down and status then have nothing
+// to manage.
 //
 // Exit status: 0 on success, 1 when a step failed (the last line says which
 // and what to do), 2 for a usage error, 3 from status when nothing runs.

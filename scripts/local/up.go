@@ -22,6 +22,7 @@ type upOptions struct {
 	count     int
 	malformed float64
 	format    string
+	anomalies bool
 	verbose   bool
 }
 
@@ -32,6 +33,7 @@ func upFlagSet(o *upOptions) *flag.FlagSet {
 	fs.IntVar(&o.count, "count", 200, "telemetry records to send")
 	fs.Float64Var(&o.malformed, "malformed-fraction", 0.05, "share of deliberately malformed records, 0..1")
 	fs.StringVar(&o.format, "format", "json", "record format: json or csv")
+	fs.BoolVar(&o.anomalies, "anomalies", true, "also send readings past the anomaly detector's warm-up, one with an injected spike, and show what it found")
 	fs.BoolVar(&o.verbose, "v", false, "show the output of cdklocal and the producer as it runs")
 	return fs
 }
@@ -59,7 +61,7 @@ func parseUpFlags(args []string) (upOptions, error) {
 }
 
 // settleTimeout bounds the wait for delivery: ministack delivers inside
-// PutRecords, LocalStack after Firehose's 60 s buffer.
+// PutRecords, AWS after Firehose's 60 s buffer.
 const settleTimeout = 3 * time.Minute
 
 // up runs the whole local path and leaves the emulator running. When a step
@@ -152,11 +154,15 @@ func up(ctx context.Context, repo localharness.Repo, o upOptions, out io.Writer)
 		return localharness.Fail("delivery", err, "look for Firehose and Lambda errors in "+logHint(emu))
 	}
 	printTransformLogs(ctx, out, target)
-	printAthena(ctx, out, target, lake.AnalyticsBucket)
+	printNamedQuery(ctx, out, target, lake.AnalyticsBucket, "data_freshness", 0)
+	if o.anomalies {
+		showAnomalies(ctx, out, target, lake, emu)
+	}
 
 	if emu != nil {
 		fmt.Fprintf(out, "\nThe emulator keeps running at %s (pid %d, log %s).\n", emu.Endpoint(), emu.PID, emu.LogPath)
-		fmt.Fprintf(out, "Use it with: export AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=%s\n", emu.Endpoint(), localharness.Region)
+		fmt.Fprintf(out, "Use it with: export AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=%s AWS_DEFAULT_REGION=%s\n",
+			emu.Endpoint(), localharness.Region, localharness.Region)
 		fmt.Fprintln(out, "Stop it with: make local-down   (or: go run ./scripts/local down)")
 	}
 	return nil
@@ -172,11 +178,14 @@ func startTarget(ctx context.Context, repo localharness.Repo, port int, out io.W
 		if _, err := os.Stat(repo.Cdklocal()); err != nil {
 			return t, nil, localharness.Fail("setup", errors.New("node_modules/.bin/cdklocal is missing"), "run make deps")
 		}
-		if !t.Healthy(ctx) {
-			return t, nil, localharness.Fail("endpoint", fmt.Errorf("nothing localharness.Healthy answers at AWS_ENDPOINT_URL=%s", t.Endpoint),
-				"start LocalStack there, or unset AWS_ENDPOINT_URL to use the built-in emulator")
+		// Before anything is deployed: an endpoint without Glue or Athena
+		// (LocalStack below its Ultimate tier) would fail halfway through.
+		if err := localharness.CheckServices(ctx, t.Endpoint, localharness.RequiredServices); err != nil {
+			return t, nil, localharness.Fail("endpoint", fmt.Errorf("AWS_ENDPOINT_URL: %w", err),
+				"docs/local.md says what each emulator serves; unset AWS_ENDPOINT_URL to use the bundled one")
 		}
-		fmt.Fprintf(out, "local: AWS_ENDPOINT_URL is set: using %s, starting no emulator\n", t.Endpoint)
+		fmt.Fprintf(out, "local: AWS_ENDPOINT_URL is set: using %s (it lists the %d services the local profile needs), starting no emulator\n",
+			t.Endpoint, len(localharness.RequiredServices))
 		return t, nil, nil
 	}
 	if missing := repo.MissingTools(); len(missing) > 0 {
@@ -194,7 +203,12 @@ func startTarget(ctx context.Context, repo localharness.Repo, port int, out io.W
 		_ = emu.Stop()
 		return localharness.Target{}, nil, localharness.Fail("start emulator", err, "check that .build/local is writable")
 	}
-	fmt.Fprintf(out, "local: ministack on %s (pid %d) localharness.Healthy in %s\n", emu.Endpoint(), emu.PID, time.Since(began).Round(time.Millisecond))
+	if err := localharness.CheckServices(ctx, emu.Endpoint(), localharness.RequiredServices); err != nil {
+		_ = emu.Stop()
+		_ = os.Remove(repo.StateFile())
+		return localharness.Target{}, nil, localharness.Fail("start emulator", err, "install the version requirements-emulator.txt pins (make local does)")
+	}
+	fmt.Fprintf(out, "local: ministack on %s (pid %d) ready in %s\n", emu.Endpoint(), emu.PID, time.Since(began).Round(time.Millisecond))
 	return localharness.LocalTarget(emu), emu, nil
 }
 
@@ -278,11 +292,10 @@ func printTransformLogs(ctx context.Context, out io.Writer, t localharness.Targe
 	}
 }
 
-// printAthena runs the named query data_freshness (internal/queries) through
-// the target's Athena and shows its result; an emulator without Athena is
-// reported, not fatal.
-func printAthena(ctx context.Context, out io.Writer, t localharness.Target, analyticsBucket string) {
-	const name = "data_freshness"
+// printNamedQuery runs a named query (internal/queries) through the
+// target's Athena and shows its result, at most maxRows rows (0: all); an
+// emulator without Athena is reported, not fatal.
+func printNamedQuery(ctx context.Context, out io.Writer, t localharness.Target, analyticsBucket, name string, maxRows int) {
 	qs, err := queries.All()
 	if err != nil {
 		fmt.Fprintf(out, "athena: %v\n", err)
@@ -298,7 +311,11 @@ func printAthena(ctx context.Context, out io.Writer, t localharness.Target, anal
 			return
 		}
 		fmt.Fprintf(out, "athena: named query %s (%s): %v\n", name, res.Elapsed.Round(time.Millisecond), res.Columns)
-		for _, row := range res.Rows {
+		for i, row := range res.Rows {
+			if maxRows > 0 && i == maxRows {
+				fmt.Fprintf(out, "  ... %d more rows\n", len(res.Rows)-i)
+				break
+			}
 			fmt.Fprintf(out, "  %v\n", row)
 		}
 		return
