@@ -49,8 +49,8 @@ MAX_STRING_BYTES = 256
 EXTRAS_COLUMN = "extras"
 
 # ts outside [EARLIEST_TIME, LATEST_TIME) is a device clock or parse error.
-EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
-LATEST_TIME = datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST_TIME = datetime(2010, 1, 1, tzinfo=timezone.utc)
+LATEST_TIME = datetime(2040, 1, 1, tzinfo=timezone.utc)
 
 # schema.Field.CheckString's byte test for device_id, as a Java regex.
 DEVICE_ID_PATTERN = r"^[A-Za-z0-9_-]+$"

@@ -20,9 +20,9 @@ CASES = [
     ("device-long", dict(device_id="x" * 65), "device_id longer than 64 bytes"),
     ("device-64", dict(device_id="y" * 64), None),
     ("ts-null", dict(ts=None), "ts null"),
-    ("ts-early", dict(ts=utc(1999, 12, 31, 23, 59, 59)), "ts out of range [2000-01-01, 2100-01-01)"),
-    ("ts-late", dict(ts=utc(2100, 1, 1)), "ts out of range [2000-01-01, 2100-01-01)"),
-    ("ts-first", dict(ts=utc(2000, 1, 1)), None),
+    ("ts-early", dict(ts=utc(2009, 12, 31, 23, 59, 59)), "ts out of range [2010-01-01, 2040-01-01)"),
+    ("ts-late", dict(ts=utc(2040, 1, 1)), "ts out of range [2010-01-01, 2040-01-01)"),
+    ("ts-first", dict(ts=utc(2010, 1, 1)), None),
     ("temp-high", dict(temperature_c=150.5), "temperature_c out of range [-60, 150]"),
     ("temp-max", dict(temperature_c=150.0), None),
     ("temp-min", dict(temperature_c=-60.0), None),
@@ -81,7 +81,7 @@ def test_quarantine_keeps_raw_values_and_run(cases):
     assert by_tag["status-case"]["status"] == "OK"
     assert by_tag["ts-null"]["ts"] is None
     # The source partition is kept, so the raw object can be found.
-    assert (by_tag["ts-early"]["year"], by_tag["ts-early"]["month"]) == ("1999", "12")
+    assert (by_tag["ts-early"]["year"], by_tag["ts-early"]["month"]) == ("2009", "12")
     assert all(r["run_id"] == "jr_test" and r["quarantined_at"] is not None for r in quarantine)
     assert list(quarantine[0].asDict()) == [*schema.COLUMNS, *schema.PARTITION_KEYS, *QUARANTINE_EXTRA_COLUMNS]
 

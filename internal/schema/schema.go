@@ -52,9 +52,15 @@ const TimeLayout = "2006-01-02 15:04:05.000"
 
 // EarliestTime and LatestTime bound ts: anything outside is a clock or parse
 // error on the device, not a reading, and would create a stray partition.
+// The window starts after the dates a device falls back to when its clock
+// was never set or lost power (1970-01-01, 1980-01-06, 2000-01-01), leaves
+// sixteen years of history for backfills, and ends in 2039. It is also the
+// raw table's projected year range: 30 years of year/month/day/hour keys
+// (267,840 combinations) that Athena enumerates for a query without a year
+// predicate, where the former 2000-2099 gave 892,800.
 var (
-	EarliestTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	LatestTime   = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	EarliestTime = time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
+	LatestTime   = time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // ExtrasColumn holds, as a JSON object, any input fields the schema does not
