@@ -17,6 +17,9 @@ PROFILES := sandbox prod local
 CDK_ARGS ?=
 # Which stacks deploy/diff/destroy act on: every one, or e.g. STACKS=Streaming.
 STACKS   ?= --all
+# cdk deploy asks before it widens IAM or security groups (broadening); a CI
+# job has no terminal to answer, so it runs make deploy APPROVAL=never.
+APPROVAL ?= broadening
 
 VENV     := $(CURDIR)/.venv
 NODE_BIN := $(CURDIR)/node_modules/.bin
@@ -31,6 +34,7 @@ PYTHON ?= python3
 CDK    := cdk
 NODE_STAMP := node_modules/.install-stamp
 VENV_STAMP := $(VENV)/.install-stamp
+EMULATOR_STAMP := $(VENV)/.emulator-stamp
 GO_STAMP   := .build/go-mod-stamp
 
 FUZZTIME ?= 60s
@@ -49,7 +53,7 @@ LOCAL_ARGS ?=
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
-	@echo "  PROFILE=$(PROFILE) (one of: $(PROFILES)); CDK_ARGS passes -c overrides to deploy/diff/destroy"
+	@echo "  PROFILE=$(PROFILE) (one of: $(PROFILES)); CDK_ARGS passes -c overrides to deploy/diff/destroy; APPROVAL=never deploys without asking (CI)"
 
 deps: $(NODE_STAMP) $(VENV_STAMP) $(GO_STAMP) ## install Node, Python and Go dependencies (skipped when up to date)
 
@@ -66,8 +70,16 @@ $(NODE_STAMP): package.json package-lock.json
 	printf 'module nodemodules.invalid\n' > node_modules/go.mod
 	touch $@
 
-$(VENV_STAMP): requirements.txt
+# One venv, installed in two steps: the emulator's packages
+# (requirements-emulator.txt, about 160 MB) for make local and make e2e, and
+# the test tools on top (requirements.txt: cfn-lint, pytest, pyspark; 670 MB
+# in all) only for the targets that run them.
+$(EMULATOR_STAMP): requirements-emulator.txt
 	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-emulator.txt
+	touch $@
+
+$(VENV_STAMP): $(EMULATOR_STAMP) requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
@@ -76,11 +88,11 @@ $(GO_STAMP): go.mod go.sum
 	go mod verify >/dev/null
 	mkdir -p $(dir $@) && touch $@
 
-synth: cdk-deps ## synthesize PROFILE's templates into cdk.out/$(PROFILE)/
+synth: cdk-deps ## synthesize PROFILE's templates into cdk.out/<PROFILE>/
 	$(CDK) synth --quiet -c profile=$(PROFILE) $(CDK_ARGS) -o cdk.out/$(PROFILE)
 	@ls cdk.out/$(PROFILE)/*.template.json
 
-synth-all: cdk-deps
+synth-all: cdk-deps ## synthesize every profile (sandbox, prod, local) into cdk.out/<profile>/
 	@for p in $(PROFILES); do \
 	  echo "synth $$p"; \
 	  $(CDK) synth --quiet -c profile=$$p -o cdk.out/$$p; \
@@ -89,7 +101,7 @@ synth-all: cdk-deps
 test: deps test-go lint-templates lint-asl test-glue e2e ## go vet + go test, cfn-lint over every profile, asl-validator, pytest, local end-to-end
 	@echo "make test: all checks passed"
 
-test-go: deps
+test-go: deps ## go vet and go test (templates under the compliance packs, the access test, Lambdas, harness)
 	go vet ./...
 	go test -count=1 ./...
 
@@ -100,19 +112,19 @@ lint-templates: synth-all $(VENV_STAMP) ## cfn-lint over the templates of every 
 # Task resources name the partition as arn:${Partition}:states:::..., which
 # asl-validator's ARN patterns refuse: each file is checked with the
 # partition filled in (every other placeholder sits inside a string).
-lint-asl: cdk-deps
+lint-asl: cdk-deps ## asl-validator over statemachines/*.asl.json
 	@files=$$(ls statemachines/*.asl.json 2>/dev/null || true); \
 	if [ -z "$$files" ]; then echo "asl-validator: no state machines yet"; else \
 	  mkdir -p .build/asl; for f in $$files; do sed 's/$${Partition}/aws/g' "$$f" > .build/asl/$$(basename "$$f"); asl-validator --json-path .build/asl/$$(basename "$$f"); done; \
 	  echo "asl-validator: $$(echo $$files | wc -w) state machines valid"; fi
 
-test-glue: deps
+test-glue: $(VENV_STAMP) ## pytest of the Glue jobs with local pyspark
 	@if ls glue/tests/test_*.py >/dev/null 2>&1; then pytest -q glue/tests; else echo "pytest: no Glue jobs yet"; fi
 
-e2e: deps ## end-to-end test on a throwaway local emulator on 127.0.0.1 (about a minute, no AWS account)
+e2e: cdk-deps $(EMULATOR_STAMP) ## end-to-end test on a throwaway local emulator on 127.0.0.1 (about a minute, no AWS account)
 	go test -tags e2e -count=1 -timeout 20m -v -run TestLocalEndToEnd ./e2e
 
-local: deps ## run the lake on a local emulator: deploy, send telemetry, show what landed; leaves it running
+local: cdk-deps $(EMULATOR_STAMP) ## run the lake on a local emulator: deploy, send telemetry, show what landed; leaves it running
 	go run ./scripts/local up $(LOCAL_ARGS)
 
 local-status: ## is the local emulator running, and where
@@ -142,13 +154,18 @@ fuzz: $(GO_STAMP) ## fuzz the transform Lambda's record, event and base64 code, 
 	  go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s ./lambdas/transform || exit 1; \
 	done
 
-# need-credentials stops a target that talks to AWS with one line saying what
-# to set, before the CDK CLI or the SDK prints a longer message of their own.
-define need-credentials
-@if [ -z "$${AWS_ACCESS_KEY_ID:-}$${AWS_PROFILE:-}$${AWS_SESSION_TOKEN:-}$${AWS_WEB_IDENTITY_TOKEN_FILE:-}$${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}$${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-}$${AWS_ENDPOINT_URL:-}" ] && [ ! -f "$${AWS_SHARED_CREDENTIALS_FILE:-$$HOME/.aws/credentials}" ] && [ ! -f "$${AWS_CONFIG_FILE:-$$HOME/.aws/config}" ]; then \
-  echo "make $(1): no AWS credentials found: set AWS_PROFILE (e.g. after aws sso login --profile NAME), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary ones), then run it again" >&2; \
-  exit 2; fi
-endef
+# The targets that talk to AWS are checked while make reads this file, so a
+# refusal is one line and comes before any install, synth or file change:
+# an endpoint override left by make local (for any profile but local),
+# missing credentials, an AWS_PROFILE that names no configured profile
+# (scripts/awscheck/awscheck.sh).
+AWS_TARGETS := bootstrap deploy protect diff destroy smoke
+ifneq ($(filter $(AWS_TARGETS),$(MAKECMDGOALS)),)
+AWS_REFUSAL := $(shell bash scripts/awscheck/awscheck.sh $(firstword $(filter $(AWS_TARGETS),$(MAKECMDGOALS))) $(PROFILE) 2>&1)
+ifneq ($(AWS_REFUSAL),)
+$(error $(AWS_REFUSAL))
+endif
+endif
 
 docs: cdk-deps ## rewrite the generated tables in docs/ (settings, suppressions)
 	LAKE_UPDATE_DOCS=1 go test -count=1 -run '^TestGeneratedDocTables$$' ./cdk
@@ -156,9 +173,10 @@ docs: cdk-deps ## rewrite the generated tables in docs/ (settings, suppressions)
 detect-eval: ## the anomaly detector and a rolling z-score on seeded labeled streams: precision, recall, F1, readings to detection per kind
 	go run ./scripts/detecteval $(DETECT_EVAL_ARGS)
 
-diagram: cdk-deps ## redraw docs/architecture.dot from the synthesized prod templates and render docs/architecture.svg
+diagram: cdk-deps ## redraw docs/architecture.dot and architecture-full.dot from the synthesized prod templates and render their SVGs
 	LAKE_UPDATE_DIAGRAM=1 go test -count=1 -run '^TestArchitectureDiagram$$' ./cdk
-	node scripts/diagram/render.mjs docs/architecture.dot docs/architecture.svg
+	node scripts/diagram/render.mjs docs/architecture.dot docs/architecture.svg --min-text=11@900
+	node scripts/diagram/render.mjs docs/architecture-full.dot docs/architecture-full.svg
 
 # The logical-ID record (cdk/testdata/logical-ids.txt) guards users' data on
 # upgrades: rewrite it only with a change that means to move or drop resources.
@@ -166,31 +184,25 @@ logical-ids: cdk-deps ## rewrite the record of every resource's logical ID (afte
 	LAKE_UPDATE_LOGICAL_IDS=1 go test -count=1 -run '^TestLogicalIDsAreRecorded$$' ./cdk
 
 bootstrap: cdk-deps ## cdk bootstrap the account/region of your AWS credentials
-	$(call need-credentials,bootstrap)
 	$(CDK) bootstrap -c profile=$(PROFILE) $(CDK_ARGS)
 
 deploy: cdk-deps ## deploy every stack of PROFILE with your AWS credentials (prod: then the stack policies)
-	$(call need-credentials,deploy)
-	$(CDK) deploy $(STACKS) -c profile=$(PROFILE) $(CDK_ARGS)
+	$(CDK) deploy $(STACKS) -c profile=$(PROFILE) --require-approval $(APPROVAL) $(CDK_ARGS)
 	@if [ "$(PROFILE)" = prod ]; then $(MAKE) --no-print-directory protect PROFILE=prod; fi
 
 protect: cdk-deps ## set the stack policies that forbid replacing or deleting PROFILE's data (run by make deploy for prod)
-	$(call need-credentials,protect)
 	$(CDK) synth --quiet -c profile=$(PROFILE) $(CDK_ARGS) -o cdk.out/$(PROFILE)
 	go run ./scripts/stackpolicy -templates cdk.out/$(PROFILE) -apply
 
 # Flags go in SMOKE_ARGS, e.g. SMOKE_ARGS="-skip ml,etl -timeout 40m"; PROFILE=prod also needs -allow-prod.
 smoke: $(GO_STAMP) ## after make deploy: drive ingest, Athena, landing, ETL, an alarm and training once on PROFILE (~30 min, < $0.50)
-	$(call need-credentials,smoke)
 	go run ./scripts/smoke -profile $(PROFILE) $(SMOKE_ARGS)
 
 # cdk diff compares every stack when given none; it does not take --all.
 diff: cdk-deps ## compare PROFILE's templates with what is deployed
-	$(call need-credentials,diff)
 	$(CDK) diff $(filter-out --all,$(STACKS)) -c profile=$(PROFILE) $(CDK_ARGS)
 
 destroy: cdk-deps ## delete PROFILE's stacks (RETAIN resources stay unless allowDestroy)
-	$(call need-credentials,destroy)
 	$(CDK) destroy $(STACKS) -c profile=$(PROFILE) $(CDK_ARGS)
 
 clean: ## stop a local emulator, remove synthesized templates, built bootstraps and installed tools

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -36,6 +37,9 @@ func main() {
 type stack struct {
 	name     string
 	template map[string]any
+	// region is the stack's pinned region (-c region=), "" when the
+	// template is environment-agnostic and goes to the credentials' region.
+	region string
 }
 
 // readAssembly returns the assembly's stacks, sorted by stack name.
@@ -46,8 +50,9 @@ func readAssembly(dir string) ([]stack, error) {
 	}
 	var manifest struct {
 		Artifacts map[string]struct {
-			Type       string `json:"type"`
-			Properties struct {
+			Type        string `json:"type"`
+			Environment string `json:"environment"`
+			Properties  struct {
 				TemplateFile string `json:"templateFile"`
 				StackName    string `json:"stackName"`
 			} `json:"properties"`
@@ -73,10 +78,24 @@ func readAssembly(dir string) ([]stack, error) {
 		if name == "" {
 			name = id
 		}
-		out = append(out, stack{name: name, template: tpl})
+		out = append(out, stack{name: name, template: tpl, region: pinnedRegion(a.Environment)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out, nil
+}
+
+// pinnedRegion reads the region of an artifact environment,
+// "aws://<account>/<region>"; "" for "unknown-region".
+func pinnedRegion(env string) string {
+	rest, ok := strings.CutPrefix(env, "aws://")
+	if !ok {
+		return ""
+	}
+	_, region, ok := strings.Cut(rest, "/")
+	if !ok || region == "unknown-region" {
+		return ""
+	}
+	return region
 }
 
 func run(ctx context.Context, dir string, apply bool) error {
@@ -84,13 +103,23 @@ func run(ctx context.Context, dir string, apply bool) error {
 	if err != nil {
 		return err
 	}
-	var cfn *cloudformation.Client
-	if apply {
-		cfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return err
+	// A stack pinned with -c region= lives in that region whatever the
+	// credentials' default: each gets a client of its own region.
+	clients := map[string]*cloudformation.Client{}
+	client := func(region string) (*cloudformation.Client, error) {
+		if c, ok := clients[region]; ok {
+			return c, nil
 		}
-		cfn = cloudformation.NewFromConfig(cfg)
+		var opts []func(*config.LoadOptions) error
+		if region != "" {
+			opts = append(opts, config.WithRegion(region))
+		}
+		cfg, err := config.LoadDefaultConfig(ctx, opts...)
+		if err != nil {
+			return nil, err
+		}
+		clients[region] = cloudformation.NewFromConfig(cfg)
+		return clients[region], nil
 	}
 	for _, s := range stacks {
 		policy, err := stackpolicy.Policy(s.template)
@@ -105,8 +134,12 @@ func run(ctx context.Context, dir string, apply bool) error {
 			fmt.Printf("%s:\n%s\n", s.name, policy)
 			continue
 		}
+		cfn, err := client(s.region)
+		if err != nil {
+			return err
+		}
 		if _, err := cfn.SetStackPolicy(ctx, &cloudformation.SetStackPolicyInput{StackName: aws.String(s.name), StackPolicyBody: aws.String(string(policy))}); err != nil {
-			return fmt.Errorf("set the stack policy of %s: %w", s.name, err)
+			return fmt.Errorf("set the stack policy of %s (region %s): %w", s.name, cfn.Options().Region, err)
 		}
 		fmt.Printf("%s: replacing or deleting %v is now refused\n", s.name, stackpolicy.Protected(s.template))
 	}
