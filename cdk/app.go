@@ -26,6 +26,8 @@ type Lake struct {
 	Analytics *analytics.Stack
 	ML        *ml.Stack
 	Ops       *ops.Stack
+	// Budget is nil when the profile sets no budget.
+	Budget *ops.BudgetStack
 }
 
 // NewLake adds the lake's stacks to app, wired through typed props, with tags
@@ -155,7 +157,7 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 	lake.ML.AddStackDependency(lake.Catalog.Stack, jsii.String("the ML workflows run the Catalog stack's features job"))
 
 	lake.Ops, err = ops.NewStack(app, "Ops", &ops.Props{
-		StackProps:         stackProps(layout.StackOps, "Failure routing to the alarm topic, the deployment's dashboard, its monthly budget"),
+		StackProps:         stackProps(layout.StackOps, "Failure routing to the alarm topic, the data quality run after curate, the deployment's dashboard"),
 		Deployment:         deployment,
 		LakeKey:            lake.Storage.LakeKey,
 		AlarmTopicArn:      lake.Streaming.AlarmTopic.TopicArn(),
@@ -166,15 +168,36 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		StateMachines: map[string]awsstepfunctions.IStateMachine{
 			statemachines.TrainAndTransform: lake.ML.TrainAndTransform, statemachines.Tune: lake.ML.Tune,
 		},
-		Evaluate:         lake.ML.Evaluate.Function,
-		Detect:           lake.Streaming.Detect.Function,
-		MonthlyBudgetUsd: cfg.MonthlyBudgetUsd,
+		Evaluate: lake.ML.Evaluate.Function,
+		Detect:   lake.Streaming.Detect.Function,
+		Quality: &ops.QualityProps{
+			Role:             lake.Catalog.Etl.DataQualityRole,
+			LogRetentionDays: cfg.LogRetentionDays,
+			AllowDestroy:     cfg.AllowDestroy,
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
 	// Its rules match the jobs, crawler and ruleset by name.
 	lake.Ops.AddStackDependency(lake.Catalog.Stack, jsii.String("the failure rules match the Catalog stack's jobs, crawler and ruleset by name"))
+	if cfg.MonthlyBudgetUsd > 0 {
+		lake.Budget, err = ops.NewBudgetStack(app, "Budget", &ops.BudgetProps{
+			StackProps:       stackProps(layout.StackBudget, "The account's monthly cost budget, warning the alarm topic"),
+			Deployment:       deployment,
+			AlarmTopicArn:    lake.Streaming.AlarmTopic.TopicArn(),
+			MonthlyBudgetUsd: cfg.MonthlyBudgetUsd,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, st := range lake.stacks() {
+		baseline.DeployableIn(st, cfg.DeployRegions())
+	}
+	if lake.Budget != nil {
+		baseline.DeployableIn(lake.Budget.Stack, ops.BudgetRegions(cfg.DeployRegions()))
+	}
 
 	tags := awscdk.Tags_Of(app)
 	tags.Add(jsii.String("project"), &cfg.Project, nil)
@@ -182,4 +205,9 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 	tags.Add(jsii.String("owner"), &cfg.Owner, nil)
 	baseline.ApplyCompliance(app)
 	return lake, nil
+}
+
+// stacks lists the deployment's stacks in deploy order, but the budget's.
+func (l *Lake) stacks() []awscdk.Stack {
+	return []awscdk.Stack{l.Storage.Stack, l.Network.Stack, l.Catalog.Stack, l.Streaming.Stack, l.Analytics.Stack, l.ML.Stack, l.Ops.Stack}
 }

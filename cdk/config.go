@@ -287,7 +287,9 @@ var settings = []setting{
 	boolSetting("mlScheduleEnabled", "turn the scheduled training run on", func(c *Config) *bool { return &c.MlScheduleEnabled }),
 	stringSetting("alarmEmail", "e-mail subscribed to the alarm topic; empty = none", nil, func(c *Config) *string { return &c.AlarmEmail }),
 	intSetting("anomalyAlertMinutes", "least minutes between two anomaly alerts of one device (every anomaly is in the table)", 1, 10080, func(c *Config) *int { return &c.AnomalyAlertMinutes }),
-	floatSetting("monthlyBudgetUsd", "monthly AWS Budgets cost budget of the account (USD, 2 decimals); warns the alarm topic at 80% actual, 100% forecast; 0 = none", 0, ops.MaxBudgetUsd, func(c *Config) *float64 { return &c.MonthlyBudgetUsd }),
+	// Any number parses; Validate judges it with ops.CheckBudget, so every
+	// budget out of bounds gets the same message.
+	floatSetting("monthlyBudgetUsd", "monthly AWS Budgets cost budget of the account (USD, 2 decimals); warns the alarm topic at 80% actual, 100% forecast; 0 = none", math.Inf(-1), math.Inf(1), func(c *Config) *float64 { return &c.MonthlyBudgetUsd }),
 	boolSetting("auditTrail", "CloudTrail trail of the data buckets' object reads and writes (S3 data events)", func(c *Config) *bool { return &c.AuditTrail }),
 	intSetting("auditLogExpiryDays", "delete the trail's logs after (days; to Glacier after 90 when over 180)", 1, 36500, func(c *Config) *int { return &c.AuditLogExpiryDays }),
 	stringSetting("lambdaArch", "architecture Go Lambdas are built for", []string{"arm64", "amd64"}, func(c *Config) *string { return &c.LambdaArch }),
@@ -354,6 +356,7 @@ func (c Config) Validate() error {
 	if err := ops.CheckBudget(c.MonthlyBudgetUsd); err != nil {
 		return err
 	}
+
 	if c.Emulator && (c.MonthlyBudgetUsd > 0 || c.AuditTrail) {
 		return fmt.Errorf("monthlyBudgetUsd and auditTrail need AWS (emulators have no Budgets and no CloudTrail delivery): set -c monthlyBudgetUsd=0 -c auditTrail=false for profile %s", c.Profile)
 	}
@@ -395,6 +398,9 @@ func (c Config) Validate() error {
 			// An environment-agnostic synth checks the region at deploy (a template rule).
 			return fmt.Errorf("region %q: %v: pin another region with -c region=, or synthesize without account and region", c.Region, err)
 		}
+	}
+	if err := ops.CheckBudgetRegion(c.MonthlyBudgetUsd, c.Region, ""); err != nil {
+		return err
 	}
 	if !validCidr16to24(c.VpcCidr) {
 		return fmt.Errorf("vpcCidr %q is not an IPv4 CIDR with a prefix from /16 to /24: set -c vpcCidr=10.40.0.0/16 or similar", c.VpcCidr)
@@ -453,7 +459,10 @@ func floatSetting(key, doc string, min, max float64, field func(*Config) *float6
 			default:
 				return fmt.Errorf("%v is not a number: use a number from %g to %g", raw, min, max)
 			}
-			if math.IsNaN(f) || f < min || f > max {
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("%v is not a number: use a number from %g to %g", raw, min, max)
+			}
+			if f < min || f > max {
 				return fmt.Errorf("%g is out of range: use a number from %g to %g", f, min, max)
 			}
 			*field(c) = f
@@ -564,6 +573,17 @@ func joinInts(xs []int) string {
 		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, ", ")
+}
+
+// DeployRegions are the regions the templates are meant for: the pinned
+// region, or every region the app supports (those where SageMaker publishes
+// the built-in XGBoost the ML stack trains with: its template rule refuses
+// the others). cfn-lint checks each template against each of them.
+func (c Config) DeployRegions() []string {
+	if c.Region != "" {
+		return []string{c.Region}
+	}
+	return sagemakerimage.Regions()
 }
 
 // settingsTable renders the per-profile defaults as a Markdown table (docs/settings.md carries it).

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 )
 
 func lookupFrom(m map[string]any) func(string) any {
@@ -95,7 +97,7 @@ func TestBadInputFailsWithOneClearLine(t *testing.T) {
 		{"features job longer than the workflow", map[string]any{"glueTimeoutMinutes": "2880"}, []string{"glueTimeoutMinutes is too long", "lower -c glueTimeoutMinutes to at most"}},
 		{"budget with cents of cents", map[string]any{"monthlyBudgetUsd": "12.345"}, []string{"monthlyBudgetUsd=12.345", "at most 2 decimals"}},
 		{"budget below a dollar", map[string]any{"monthlyBudgetUsd": "0.5"}, []string{"monthlyBudgetUsd=0.5", "from 1 to 1000000"}},
-		{"budget negative", map[string]any{"monthlyBudgetUsd": "-10"}, []string{`"monthlyBudgetUsd"`, "out of range"}},
+		{"budget negative", map[string]any{"monthlyBudgetUsd": "-10"}, []string{"monthlyBudgetUsd=-10", "from 1 to 1000000"}},
 		{"budget not a number", map[string]any{"monthlyBudgetUsd": "fifty"}, []string{`"monthlyBudgetUsd"`}},
 		{"budget on the emulator", map[string]any{"profile": "local", "monthlyBudgetUsd": "20"}, []string{"monthlyBudgetUsd and auditTrail need AWS", "-c monthlyBudgetUsd=0"}},
 		{"trail on the emulator", map[string]any{"profile": "local", "auditTrail": "true"}, []string{"-c auditTrail=false"}},
@@ -133,5 +135,50 @@ func TestOperationsSettingsAccepted(t *testing.T) {
 	}
 	if cfg, err := LoadConfig(lookupFrom(map[string]any{"monthlyBudgetUsd": "0"})); err != nil || cfg.MonthlyBudgetUsd != 0 {
 		t.Fatalf("no budget: %v", err)
+	}
+}
+
+// A context key the app does not read fails synth in one line that names
+// the nearest setting; the CDK's own keys pass.
+func TestUnknownContextKeysFailWithTheNearestKey(t *testing.T) {
+	for _, c := range []struct{ key, want string }{
+		{"alarmEmial", `did you mean "alarmEmail"?`},
+		{"rawIADays", `did you mean "rawIaDays"?`},
+		{"streamshards", `did you mean "streamShards"?`},
+		{"monthlyBudget", `did you mean "monthlyBudgetUsd"?`},
+		{"profil", `did you mean "profile"?`},
+		{"colour", "see docs/settings.md"},
+	} {
+		err := checkContextKeys([]string{"profile", "alarmEmail", c.key, "@aws-cdk/core:checkSecretUsage"})
+		if err == nil {
+			t.Errorf("%s accepted", c.key)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, `"`+c.key+`"`) || !strings.Contains(msg, c.want) || strings.Contains(msg, "\n") {
+			t.Errorf("%s: %q, want one line naming it and %q", c.key, msg, c.want)
+		}
+	}
+	cdkKeys := []string{"@aws-cdk/aws-s3:createDefaultLoggingPolicy", "@aws-cdk-containers/ecs-service-extensions:enableDefaultLogDriver",
+		"aws:cdk:enable-path-metadata", "aws:cdk:bundling-stacks", "availability-zones:account=111122223333:region=eu-west-1",
+		"acknowledged-issue-numbers"}
+	for _, s := range settings {
+		cdkKeys = append(cdkKeys, s.key)
+	}
+	if err := checkContextKeys(cdkKeys); err != nil {
+		t.Errorf("known keys refused: %v", err)
+	}
+	if err := checkContextKeys([]string{"b-typo", "a-typo"}); err == nil || !strings.Contains(err.Error(), `"a-typo"`) || !strings.Contains(err.Error(), "also unknown: b-typo") {
+		t.Errorf("two unknown keys: %v", err)
+	}
+}
+
+// The app itself refuses the key before it builds anything: with the real
+// context of cdk.json plus a typo.
+func TestBuildRefusesAMisspelledSetting(t *testing.T) {
+	ctx := cdkContext(t)
+	ctx["alarmEmial"] = "ops@example.com"
+	err := build(awscdk.NewApp(&awscdk.AppProps{Context: &ctx}))
+	if err == nil || !strings.Contains(err.Error(), `did you mean "alarmEmail"?`) {
+		t.Fatalf("build: %v", err)
 	}
 }

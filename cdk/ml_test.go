@@ -15,7 +15,12 @@ import (
 // inline DefinitionString must leave no ${...} and give valid JSON.
 func TestStateMachinesAreInlinedWithEverySubstitution(t *testing.T) {
 	for _, ctx := range []map[string]any{sandbox, prod, local} {
-		machines := resourcesOfType(synth(t, ctx).templates["ML"], "AWS::StepFunctions::StateMachine")
+		machines := map[string]map[string]any{}
+		for stack, tpl := range synth(t, ctx).templates {
+			for id, m := range resourcesOfType(tpl, "AWS::StepFunctions::StateMachine") {
+				machines[stack+"/"+id] = m
+			}
+		}
 		if len(machines) != len(statemachines.Names()) {
 			t.Fatalf("%s: %d state machines, want %d", ctx["profile"], len(machines), len(statemachines.Names()))
 		}
@@ -140,7 +145,7 @@ func TestXGBoostImageResolvesWithoutNetwork(t *testing.T) {
 	if _, ok := tpl["Mappings"].(map[string]any)["XGBoostImage"]; !ok {
 		t.Error("no XGBoostImage mapping in an environment-agnostic synth")
 	}
-	pinned := synth(t, map[string]any{"profile": "sandbox", "account": "123456789012", "region": "eu-west-1"}).templates["ML"]
+	pinned := synth(t, pinnedSandbox).templates["ML"]
 	b, _ := json.Marshal(pinned)
 	if !strings.Contains(string(b), "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1") {
 		t.Error("pinned eu-west-1 synth does not name the region's XGBoost image")

@@ -35,14 +35,16 @@ func resolvedApp(t *testing.T, overrides map[string]any) *iamsim.Resolved {
 // emitters says which function writes each of the lake's own metrics: the
 // logical ID prefix of the function and the package whose code writes it.
 var emitters = map[string]struct{ function, pkg, constant string }{
-	layout.MetricTransformOk:     {"TransformFunction", "lambdas/transform", "MetricTransformOk"},
-	layout.MetricTransformFailed: {"TransformFunction", "lambdas/transform", "MetricTransformFailed"},
-	layout.MetricModelAuc:        {"EvaluateFunction", "lambdas/evaluate", "MetricModelAuc"},
-	layout.MetricModelF1:         {"EvaluateFunction", "lambdas/evaluate", "MetricModelF1"},
-	layout.MetricModelRmse:       {"EvaluateFunction", "lambdas/evaluate", "MetricModelRmse"},
-	layout.MetricDetectReadings:  {"DetectFunction", "lambdas/detect", "MetricDetectReadings"},
-	layout.MetricDetectSkipped:   {"DetectFunction", "lambdas/detect", "MetricDetectSkipped"},
-	layout.MetricDetectAnomalies: {"DetectFunction", "lambdas/detect", "MetricDetectAnomalies"},
+	layout.MetricTransformOk:            {"TransformFunction", "lambdas/transform", "MetricTransformOk"},
+	layout.MetricTransformFailed:        {"TransformFunction", "lambdas/transform", "MetricTransformFailed"},
+	layout.MetricModelAuc:               {"EvaluateFunction", "lambdas/evaluate", "MetricModelAuc"},
+	layout.MetricModelF1:                {"EvaluateFunction", "lambdas/evaluate", "MetricModelF1"},
+	layout.MetricModelRmse:              {"EvaluateFunction", "lambdas/evaluate", "MetricModelRmse"},
+	layout.MetricDetectReadings:         {"DetectFunction", "lambdas/detect", "MetricDetectReadings"},
+	layout.MetricDetectSkipped:          {"DetectFunction", "lambdas/detect", "MetricDetectSkipped"},
+	layout.MetricDetectAnomalies:        {"DetectFunction", "lambdas/detect", "MetricDetectAnomalies"},
+	layout.MetricDetectBatchFailures:    {"DetectFunction", "lambdas/detect", "MetricDetectBatchFailures"},
+	layout.MetricDetectCheckpointErrors: {"DetectFunction", "lambdas/detect", "MetricDetectCheckpointErrors"},
 }
 
 // Every metric on the dashboard names, in its dimensions, a resource this

@@ -1,6 +1,6 @@
 // Package statemachines embeds the Amazon States Language definitions of the
-// ML workflows. The *.asl.json files are the source of truth: the ML stack
-// passes resource names and ARNs through CloudFormation
+// ML workflows and of the data quality run after curate. The *.asl.json files are the source of truth: the stacks
+// pass resource names and ARNs through CloudFormation
 // DefinitionSubstitutions, which replace every ${Name} placeholder textually.
 // Every placeholder sits inside a JSON string, so each file is valid JSON
 // (and valid ASL) both before and after substitution.
@@ -24,7 +24,12 @@ const suffix = ".asl.json"
 const (
 	TrainAndTransform = "train-and-transform"
 	Tune              = "tune"
+	// DataQuality evaluates the curated table's ruleset after a curate run.
+	DataQuality = "data-quality"
 )
+
+// ML are the ML workflows (the ML stack's machines), in the order they run.
+var ML = []string{TrainAndTransform, Tune}
 
 // placeholder matches a CloudFormation DefinitionSubstitutions key reference.
 var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)

@@ -115,7 +115,7 @@ func successors(s state) []string {
 
 func TestNames(t *testing.T) {
 	got := Names()
-	want := []string{TrainAndTransform, Tune}
+	want := []string{DataQuality, TrainAndTransform, Tune}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -194,6 +194,7 @@ func TestPlaceholders(t *testing.T) {
 			"SageMakerRoleArn", "SecurityGroupId", "SubnetIds", "TopicArn", "TrainingDataUri",
 			"TrainingInstanceType", "TransformInstanceType", "TransformOutputUri", "TuningJobPrefix",
 			"TuningMaxJobs", "TuningMaxParallelJobs", "XGBoostImage"},
+		DataQuality: {"Database", "Partition", "QualityRoleArn", "Ruleset", "Table", "TopicArn"},
 	}
 	for name, w := range want {
 		raw, _ := Raw(name)
@@ -227,6 +228,10 @@ var sampleValues = map[string]string{
 	"TopicArn":                  "arn:aws:sns:us-east-1:123456789012:ml-notifications",
 	"Partition":                 "aws-us-gov", // the longest partition name
 	"FeaturesJobTimeoutSeconds": "15300",
+	"Database":                  "datalake_sandbox",
+	"Table":                     "curated_telemetry",
+	"Ruleset":                   "datalake-sandbox-curated_telemetry",
+	"QualityRoleArn":            "arn:aws:iam::123456789012:role/data-quality",
 }
 
 func substitute(t *testing.T, name string) []byte {
@@ -457,6 +462,7 @@ func TestFirstStateValidatesInput(t *testing.T) {
 	fields := map[string][]string{
 		TrainAndTransform: {"minAuc", "threshold", "runFeatures"},
 		Tune:              {"threshold", "runFeatures"},
+		DataQuality:       {"jobRunId"},
 	}
 	for _, name := range Names() {
 		m := load(t, name)
@@ -517,7 +523,7 @@ var formatName = regexp.MustCompile(`^States\.Format\('(\$\{(JobPrefix|TuningJob
 // IAM can restrict the role to the prefix, and the longest possible name is
 // within SageMaker's limits.
 func TestSageMakerNamesUsePrefix(t *testing.T) {
-	for _, name := range Names() {
+	for _, name := range ML {
 		m := load(t, name)
 		var doc struct {
 			States map[string]struct {
@@ -594,7 +600,7 @@ func runIDLength(t *testing.T, name string, params map[string]any) int {
 
 func TestRunIDLengths(t *testing.T) {
 	want := map[string]int{TrainAndTransform: 12, Tune: 8}
-	for _, name := range Names() {
+	for _, name := range ML {
 		raw, _ := Raw(name)
 		var doc struct {
 			States map[string]struct {
@@ -634,7 +640,7 @@ func TestSageMakerSyncRetriesNeverRetryJobFailure(t *testing.T) {
 // The batch transform result decides where Evaluate reads, so a mocked
 // DescribeTransformJob response steers the evaluation in emulator tests.
 func TestEvaluateReadsTransformDescription(t *testing.T) {
-	for _, name := range Names() {
+	for _, name := range ML {
 		raw, _ := Raw(name)
 		var doc struct {
 			States map[string]struct {

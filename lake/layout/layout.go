@@ -96,10 +96,14 @@ const (
 	StackAnalytics = "analytics"
 	StackML        = "ml"
 	StackOps       = "ops"
+	// StackBudget holds the account's monthly budget alone: AWS Budgets has
+	// no CloudFormation type in some regions, and there only this stack fails.
+	StackBudget = "budget"
 )
 
-// Stacks lists the short names in deploy order.
-var Stacks = []string{StackStorage, StackNetwork, StackCatalog, StackStreaming, StackAnalytics, StackML, StackOps}
+// Stacks lists the short names in deploy order. The budget stack exists
+// only in deployments with a budget.
+var Stacks = []string{StackStorage, StackNetwork, StackCatalog, StackStreaming, StackAnalytics, StackML, StackOps, StackBudget}
 
 // Athena workgroups: people and pipelines apart, so their costs, limits and
 // query history stay apart.
@@ -181,6 +185,13 @@ const (
 	MetricDetectSkipped = "DetectSkipped"
 	// MetricDetectAnomalies counts the anomalies it found.
 	MetricDetectAnomalies = "DetectAnomalies"
+	// MetricDetectBatchFailures counts the shard batches it reported failed
+	// for retry (partial batch responses, which Lambda's Errors metric
+	// does not count).
+	MetricDetectBatchFailures = "DetectBatchFailures"
+	// MetricDetectCheckpointErrors counts the checkpoints it could not read,
+	// restore or save.
+	MetricDetectCheckpointErrors = "DetectCheckpointErrors"
 	// MetricModelRmse is the RMSE of the last evaluation of a regression model.
 	MetricModelRmse = "ModelRmse"
 )

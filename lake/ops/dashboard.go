@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
@@ -37,7 +38,7 @@ const (
 	nsQuality  = "Glue Data Quality"
 )
 
-func (s *Stack) addDashboard(p *Props, jobs []string) {
+func (s *Stack) addDashboard(p *Props, jobs []string, machines map[string]awsstepfunctions.IStateMachine) {
 	five, hour, day := awscdk.Duration_Minutes(jsii.Number(5)), awscdk.Duration_Hours(jsii.Number(1)), awscdk.Duration_Days(jsii.Number(1))
 	metric := func(ns, name, stat string, period awscdk.Duration, label string, dims map[string]*string) awscloudwatch.IMetric {
 		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
@@ -126,8 +127,8 @@ func (s *Stack) addDashboard(p *Props, jobs []string) {
 		}))
 	}
 	var executions, models []awscloudwatch.IMetric
-	for _, name := range sortedKeys(p.StateMachines) {
-		arn := map[string]*string{"StateMachineArn": p.StateMachines[name].StateMachineArn()}
+	for _, name := range sortedKeys(machines) {
+		arn := map[string]*string{"StateMachineArn": machines[name].StateMachineArn()}
 		for _, m := range []string{"ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} {
 			executions = append(executions, metric(nsStates, m, "Sum", day, name+" "+m[len("Executions"):], arn))
 		}
@@ -140,7 +141,7 @@ func (s *Stack) addDashboard(p *Props, jobs []string) {
 		[]awscloudwatch.IWidget{header("## Athena, ML, alert delivery")},
 		[]awscloudwatch.IWidget{
 			graph("Athena bytes scanned per workgroup (per hour)", 6, scanned),
-			graph("ML executions by outcome (per day)", 6, executions),
+			graph("Workflow executions by outcome (per day)", 6, executions),
 			graph("Last evaluation (validation set)", 6, models),
 			graph("Failure events not delivered (dead-letter queue)", 6, []awscloudwatch.IMetric{
 				metric(nsSQS, "ApproximateNumberOfMessagesVisible", "Maximum", five, "waiting", map[string]*string{"QueueName": s.DeadLetters.QueueName()}),
@@ -158,9 +159,11 @@ func (s *Stack) addDashboard(p *Props, jobs []string) {
 					metric(layout.MetricsNamespace, layout.MetricDetectReadings, "Sum", five, "scored", det),
 					metric(layout.MetricsNamespace, layout.MetricDetectSkipped, "Sum", five, "skipped (malformed)", det),
 				}),
-				graph("Detector behind the stream (ms, max)", 8, []awscloudwatch.IMetric{
+				graph("Detector behind the stream (ms, max) and its failures", 8, []awscloudwatch.IMetric{
 					metric(nsLambda, "IteratorAge", "Maximum", five, "iterator age", map[string]*string{"FunctionName": p.Detect.FunctionName()}),
-				}),
+				},
+					metric(layout.MetricsNamespace, layout.MetricDetectBatchFailures, "Sum", five, "batches reported for retry", det),
+					metric(layout.MetricsNamespace, layout.MetricDetectCheckpointErrors, "Sum", five, "checkpoint errors", det)),
 			})
 	}
 	widgets := make([]*[]awscloudwatch.IWidget, len(rows))
@@ -169,7 +172,9 @@ func (s *Stack) addDashboard(p *Props, jobs []string) {
 	}
 	s.Dashboard = awscloudwatch.NewDashboard(s.Stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		// A fixed name, so the console link in the docs works; it holds no data.
-		DashboardName:   jsii.String(p.Deployment.Prefix()),
+		// Dashboards are "global, not region-specific" (AWS::CloudWatch::Dashboard):
+		// the region in the name keeps two regions of one account apart.
+		DashboardName:   AccountWideName(s.Stack, p.Deployment, ""),
 		DefaultInterval: awscdk.Duration_Days(jsii.Number(7)),
 		Widgets:         &widgets,
 	})

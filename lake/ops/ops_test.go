@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
@@ -36,7 +37,7 @@ func machineArn(d layout.Deployment, name string) string {
 }
 
 // synthOps synthesizes the stack alone, against imported stand-ins for the
-// resources of the other stacks.
+// resources of the other stacks, with the Budget stack when budget > 0.
 func synthOps(t *testing.T, budget float64) (laketest.Result, layout.Deployment) {
 	t.Helper()
 	app, d, st := laketest.Lake(t)
@@ -51,37 +52,54 @@ func synthOps(t *testing.T, budget float64) (laketest.Result, layout.Deployment)
 		machines[name] = awsstepfunctions.StateMachine_FromStateMachineArn(deps, jsii.String(name),
 			arn("states", "stateMachine", d.StateMachine(name), awscdk.ArnFormat_COLON_RESOURCE_NAME))
 	}
+	topic := deps.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sns"), Resource: jsii.String("alarms")})
 	if _, err := ops.NewStack(app, "Ops", &ops.Props{
 		Deployment:         d,
 		LakeKey:            st.LakeKey,
-		AlarmTopicArn:      deps.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sns"), Resource: jsii.String("alarms")}),
+		AlarmTopicArn:      topic,
 		Stream:             awskinesis.Stream_FromStreamArn(deps, jsii.String("Stream"), arn("kinesis", "stream", "telemetry", awscdk.ArnFormat_SLASH_RESOURCE_NAME)),
 		DeliveryStreamName: jsii.String("telemetry-delivery"),
 		Transform:          awslambda.Function_FromFunctionName(deps, jsii.String("Transform"), jsii.String("transform")),
 		StateMachines:      machines,
 		Evaluate:           awslambda.Function_FromFunctionName(deps, jsii.String("Evaluate"), jsii.String("evaluate")),
-		MonthlyBudgetUsd:   budget,
+		Quality: &ops.QualityProps{
+			Role:             awsiam.Role_FromRoleArn(deps, jsii.String("QualityRole"), arn("iam", "role", "data-quality", awscdk.ArnFormat_SLASH_RESOURCE_NAME), nil),
+			LogRetentionDays: 30,
+		},
 	}); err != nil {
 		t.Fatal(err)
+	}
+	if budget > 0 {
+		if _, err := ops.NewBudgetStack(app, "Budget", &ops.BudgetProps{Deployment: d, AlarmTopicArn: topic, MonthlyBudgetUsd: budget}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return laketest.SynthCompliant(t, app), d
 }
 
-// With its required props the stack passes the five packs; the budget
-// warns the topic at 80% actual and 100% forecast.
+// With their required props the stacks pass the five packs; the budget
+// warns the topic at 80% actual and 100% forecast, and its name carries
+// the region (budget names are unique per account).
 func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
 	r, d := synthOps(t, 25)
 	for _, f := range r.Findings {
 		t.Error(f)
 	}
-	tpl := r.Templates["Ops"]
-	if n := laketest.Count(tpl, "AWS::Events::Rule"); n != 4 {
-		t.Errorf("%d rules, want 4", n)
+	if n := laketest.Count(r.Templates["Ops"], "AWS::Events::Rule"); n != 5 {
+		t.Errorf("%d rules, want 5 (4 failure rules, the quality run after curate)", n)
 	}
+	if n := laketest.Count(r.Templates["Ops"], "AWS::StepFunctions::StateMachine"); n != 1 {
+		t.Errorf("%d state machines, want the data quality run", n)
+	}
+	if n := laketest.Count(r.Templates["Ops"], "AWS::Budgets::Budget"); n != 0 {
+		t.Errorf("%d budgets in the Ops stack, want them in the Budget stack only", n)
+	}
+	tpl := r.Templates["Budget"]
 	budgets := resources(tpl, "AWS::Budgets::Budget")
 	if len(budgets) != 1 {
 		t.Fatalf("%d budgets, want 1", len(budgets))
 	}
+	wantName := map[string]any{"Fn::Join": []any{"-", []any{d.Prefix(), map[string]any{"Ref": "AWS::Region"}, "monthly"}}}
 	for _, b := range budgets {
 		var got []string
 		for _, n := range b["NotificationsWithSubscribers"].([]any) {
@@ -89,13 +107,38 @@ func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
 			got = append(got, fmt.Sprint(note["NotificationType"], " ", note["Threshold"], " ", note["ThresholdType"]))
 		}
 		data := b["Budget"].(map[string]any)
-		if strings.Join(got, ",") != "ACTUAL 80 PERCENTAGE,FORECASTED 100 PERCENTAGE" || data["BudgetName"] != ops.BudgetName(d) ||
+		if strings.Join(got, ",") != "ACTUAL 80 PERCENTAGE,FORECASTED 100 PERCENTAGE" || !reflect.DeepEqual(data["BudgetName"], wantName) ||
 			data["TimeUnit"] != "MONTHLY" || data["BudgetLimit"].(map[string]any)["Amount"] != 25.0 {
 			t.Errorf("budget %v notifications %v", data, got)
 		}
 	}
-	if r, _ := synthOps(t, 0); laketest.Count(r.Templates["Ops"], "AWS::Budgets::Budget") != 0 {
-		t.Error("monthlyBudgetUsd 0 still created a budget")
+	// The template's rule refuses each region whose CloudFormation lacks the type.
+	rule, _ := json.Marshal(tpl["Rules"])
+	for _, region := range ops.NoBudgetRegions {
+		if !strings.Contains(string(rule), `"`+region+`"`) || !strings.Contains(string(rule), "monthlyBudgetUsd=0") {
+			t.Errorf("the BudgetsRegion rule does not refuse %s: %s", region, rule)
+		}
+	}
+	if r, _ := synthOps(t, 0); r.Templates["Budget"] != nil {
+		t.Error("monthlyBudgetUsd 0 still created a Budget stack")
+	}
+}
+
+func TestBudgetRegions(t *testing.T) {
+	got := ops.BudgetRegions([]string{"us-east-1", "eu-north-1", "eu-west-1", "us-gov-west-1"})
+	if !reflect.DeepEqual(got, []string{"eu-west-1", "us-east-1"}) {
+		t.Errorf("BudgetRegions = %v", got)
+	}
+	if err := ops.CheckBudgetRegion(50, "eu-central-2", ""); err == nil || !strings.Contains(err.Error(), "-c monthlyBudgetUsd=0") {
+		t.Errorf("eu-central-2: %v", err)
+	}
+	for _, ok := range []struct {
+		usd    float64
+		region string
+	}{{0, "eu-central-2"}, {50, ""}, {50, "eu-west-1"}} {
+		if err := ops.CheckBudgetRegion(ok.usd, ok.region, ""); err != nil {
+			t.Errorf("%v in %q: %v", ok.usd, ok.region, err)
+		}
 	}
 }
 
@@ -151,6 +194,7 @@ func ours(d layout.Deployment, name string, ev map[string]any) map[string]any {
 		detail["rulesetNames"] = []any{"other-ruleset", d.QualityRuleset()}
 		detail["state"] = "FAILED"
 		detail["score"] = 0.8
+		detail["rulesFailed"] = 2.0
 	case strings.HasPrefix(name, "sfn"):
 		detail["stateMachineArn"] = machineArn(d, "tune")
 	}
@@ -175,7 +219,12 @@ func TestRulesMatchTheDocumentedEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	rules := map[string]map[string]any{}
+	var quality map[string]any
 	for _, res := range resolved.All("AWS::Events::Rule") {
+		if strings.HasPrefix(res.LogicalID, "QualityAfterCurate") {
+			quality = res.Properties
+			continue
+		}
 		rules[res.LogicalID] = res.Properties
 	}
 	want := map[string]string{
@@ -224,6 +273,9 @@ func TestRulesMatchTheDocumentedEvents(t *testing.T) {
 		}
 		succeeded := ours(d, name, ev)
 		detail := succeeded["detail"].(map[string]any)
+		if _, ok := detail["rulesFailed"]; ok {
+			detail["rulesFailed"] = 0.0 // a clean result
+		}
 		for _, k := range []string{"state", "status"} {
 			if _, ok := detail[k]; ok {
 				detail[k] = map[string]string{"state": "SUCCEEDED", "status": "SUCCEEDED"}[k]
@@ -239,6 +291,183 @@ func TestRulesMatchTheDocumentedEvents(t *testing.T) {
 	if len(covered) != len(rules) {
 		t.Errorf("samples cover rules %v of %d", covered, len(rules))
 	}
+
+	// A result whose rules failed pages whatever its state says, under
+	// either documented name of the count; a clean result does not.
+	dq := ours(d, "glue-dq-results-catalog", samples["glue-dq-results-catalog"])
+	detail := dq["detail"].(map[string]any)
+	for _, c := range []struct {
+		state  string
+		counts map[string]any
+		want   bool
+	}{
+		{"SUCCEEDED", map[string]any{"rulesFailed": 3.0}, true},
+		{"SUCCEEDED", map[string]any{"rulesFailed": 0.0, "numRulesFailed": 1.0}, true},
+		{"FAILED", map[string]any{"rulesFailed": 0.0}, true},
+		{"SUCCEEDED", map[string]any{"rulesFailed": 0.0}, false},
+		{"SUCCEEDED", map[string]any{"numRulesFailed": 0.0}, false},
+	} {
+		delete(detail, "rulesFailed")
+		delete(detail, "numRulesFailed")
+		detail["state"] = c.state
+		for k, v := range c.counts {
+			detail[k] = v
+		}
+		if got := len(matching(dq)) == 1; got != c.want {
+			t.Errorf("data quality result %s %v: paged %v, want %v", c.state, c.counts, got, c.want)
+		}
+	}
+
+	// The quality run starts on this deployment's curate runs that
+	// succeeded, and on nothing else.
+	if quality == nil {
+		t.Fatal("no QualityAfterCurate rule")
+	}
+	pattern := quality["EventPattern"].(map[string]any)
+	run := ours(d, "glue-job-failed", samples["glue-job-failed"])
+	for _, c := range []struct {
+		job, state string
+		want       bool
+	}{{d.Job(layout.JobCurate), "SUCCEEDED", true}, {d.Job(layout.JobCurate), "FAILED", false}, {d.Job(layout.JobFeatures), "SUCCEEDED", false}} {
+		run["detail"].(map[string]any)["jobName"] = c.job
+		run["detail"].(map[string]any)["state"] = c.state
+		if got, err := matches(pattern, run); err != nil || got != c.want {
+			t.Errorf("quality rule on %s %s: %v %v, want %v", c.job, c.state, got, err, c.want)
+		}
+	}
+}
+
+// hostile is text a Glue error message may hold: quotes, a backslash, a
+// newline, braces, a tab.
+const hostile = "He said \"it's {broken}\"\\ then\nfailed\t<$.x>"
+
+// Each rule's message is valid JSON whatever the event's free text holds.
+// EventBridge "doesn't escape values extracted by Input Path" into a string
+// of the template; a placeholder outside quotes takes the field's JSON
+// value. The test puts hostile text into every free-text string of the
+// documented samples, fills the templates the way EventBridge does, and
+// parses the result.
+// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
+func TestMessagesStayValidJSONWhateverTheEventSays(t *testing.T) {
+	r, d := synthOps(t, 0)
+	var stacks []iamsim.Stack
+	for id, tpl := range r.Templates {
+		stacks = append(stacks, iamsim.Stack{ID: id, Name: id, Template: tpl})
+	}
+	resolved, err := iamsim.Resolve(iamsim.Deployment{Account: testAccount, Region: testRegion, Partition: "aws"}, stacks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples := sampleEvents(t)
+	checked := 0
+	for _, res := range resolved.All("AWS::Events::Rule") {
+		target := res.Properties["Targets"].([]any)[0].(map[string]any)
+		tr, ok := target["InputTransformer"].(map[string]any)
+		if !ok {
+			continue
+		}
+		for name, sample := range samples {
+			ev := hostileStrings(ours(d, name, sample), "").(map[string]any)
+			out, err := transform(tr["InputTemplate"].(string), tr["InputPathsMap"].(map[string]any), ev)
+			if err != nil {
+				t.Fatalf("%s: %v", res.LogicalID, err)
+			}
+			if !json.Valid([]byte(out)) {
+				t.Errorf("%s with %s's free text: the message is not valid JSON: %s", res.LogicalID, name, out)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no input transformer checked")
+	}
+}
+
+// identifiers are the event fields whose text AWS constrains, so a quote or
+// a newline cannot be in them once the rule's pattern has matched: names
+// the pattern holds to this deployment's own (jobs, crawler, database,
+// table, state machine), ids and times AWS writes, enumerated states, and
+// Step Functions execution names, which may not contain quotes, brackets
+// or control characters
+// (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+// Every other string is free text.
+var identifiers = map[string]bool{
+	"version": true, "id": true, "time": true, "region": true, "account": true, "source": true, "detail-type": true,
+	"detail.jobName": true, "detail.jobRunId": true, "detail.state": true, "detail.crawlerName": true,
+	"detail.status": true, "detail.name": true, "detail.stateMachineArn": true, "detail.executionArn": true,
+	"detail.context.databaseName": true, "detail.context.tableName": true, "detail.context.runId": true,
+	"detail.context.contextType": true, "detail.context.catalogId": true, "detail.resultID": true,
+}
+
+// hostileStrings replaces every free-text string of an event with hostile
+// text; rulesetNames keeps this deployment's ruleset among hostile others.
+func hostileStrings(v any, path string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			out[k] = hostileStrings(e, p)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = hostileStrings(e, path)
+		}
+		if path == "detail.rulesetNames" {
+			out[0] = hostile
+		}
+		return out
+	case string:
+		if identifiers[path] || path == "detail.rulesetNames" {
+			return x
+		}
+		return hostile
+	}
+	return v
+}
+
+// transform fills an input template the way EventBridge does: inside a
+// JSON string a value's text goes in as it is; outside, its JSON value.
+func transform(template string, paths map[string]any, ev map[string]any) (string, error) {
+	var out strings.Builder
+	inString := false
+	for i := 0; i < len(template); i++ {
+		c := template[i]
+		switch {
+		case c == '\\' && inString && i+1 < len(template):
+			out.WriteByte(c)
+			out.WriteByte(template[i+1])
+			i++
+			continue
+		case c == '"':
+			inString = !inString
+		case c == '<':
+			end := strings.IndexByte(template[i:], '>')
+			if end > 0 {
+				if path, ok := paths[template[i+1:i+end]]; ok {
+					v, _ := lookup(ev, fmt.Sprint(path))
+					if s, isString := v.(string); isString && inString {
+						out.WriteString(s)
+					} else {
+						raw, err := json.Marshal(v)
+						if err != nil {
+							return "", err
+						}
+						out.Write(raw)
+					}
+					i += end
+					continue
+				}
+			}
+		}
+		out.WriteByte(c)
+	}
+	return out.String(), nil
 }
 
 // matches is EventBridge's matching for the patterns the lake writes: every
@@ -251,6 +480,28 @@ func TestRulesMatchTheDocumentedEvents(t *testing.T) {
 // Go module to this build.)
 func matches(pattern, event map[string]any) (bool, error) {
 	for k, pv := range pattern {
+		if k == "$or" {
+			alternatives, ok := pv.([]any)
+			if !ok {
+				return false, fmt.Errorf("$or: %v is not a list", pv)
+			}
+			matched := false
+			for _, alt := range alternatives {
+				sub, ok := alt.(map[string]any)
+				if !ok {
+					return false, fmt.Errorf("$or: %v is not a pattern", alt)
+				}
+				m, err := matches(sub, event)
+				if err != nil {
+					return false, err
+				}
+				matched = matched || m
+			}
+			if !matched {
+				return false, nil
+			}
+			continue
+		}
 		ev, present := event[k]
 		if !present {
 			return false, nil
@@ -265,11 +516,6 @@ func matches(pattern, event map[string]any) (bool, error) {
 				return false, err
 			}
 		case []any:
-			for _, v := range p {
-				if _, scalar := v.(map[string]any); scalar {
-					return false, fmt.Errorf("member %s uses a content filter %v: extend matches", k, v)
-				}
-			}
 			values := []any{ev}
 			if arr, ok := ev.([]any); ok {
 				values = arr
@@ -277,6 +523,14 @@ func matches(pattern, event map[string]any) (bool, error) {
 			found := false
 			for _, v := range values {
 				for _, want := range p {
+					if filter, isFilter := want.(map[string]any); isFilter {
+						ok, err := numericMatch(k, filter, v)
+						if err != nil {
+							return false, err
+						}
+						found = found || ok
+						continue
+					}
 					found = found || reflect.DeepEqual(v, want)
 				}
 			}
@@ -285,6 +539,45 @@ func matches(pattern, event map[string]any) (bool, error) {
 			}
 		default:
 			return false, fmt.Errorf("member %s: %v is neither a list nor an object", k, pv)
+		}
+	}
+	return true, nil
+}
+
+// numericMatch judges the one content filter the lake's patterns use:
+// {"numeric": [op, n, ...]}, every comparison on a number.
+func numericMatch(member string, filter map[string]any, v any) (bool, error) {
+	spec, ok := filter["numeric"].([]any)
+	if len(filter) != 1 || !ok || len(spec)%2 != 0 || len(spec) == 0 {
+		return false, fmt.Errorf("member %s uses a content filter %v: extend matches", member, filter)
+	}
+	x, isNumber := v.(float64)
+	if !isNumber {
+		return false, nil
+	}
+	for i := 0; i < len(spec); i += 2 {
+		op, _ := spec[i].(string)
+		n, ok := spec[i+1].(float64)
+		if !ok {
+			return false, fmt.Errorf("member %s: %v is not a number", member, spec[i+1])
+		}
+		var holds bool
+		switch op {
+		case ">":
+			holds = x > n
+		case ">=":
+			holds = x >= n
+		case "<":
+			holds = x < n
+		case "<=":
+			holds = x <= n
+		case "=":
+			holds = x == n
+		default:
+			return false, fmt.Errorf("member %s: numeric operator %q: extend matches", member, op)
+		}
+		if !holds {
+			return false, nil
 		}
 	}
 	return true, nil
@@ -330,6 +623,21 @@ func TestMatcherRefusesWhatItCannotJudge(t *testing.T) {
 	}
 	if _, err := matches(map[string]any{"source": []any{map[string]any{"prefix": "aws."}}}, ev); err == nil {
 		t.Error("a content filter was judged")
+	}
+	counted := map[string]any{"detail": map[string]any{"failed": 2.0, "state": "SUCCEEDED"}}
+	for _, c := range []struct {
+		pattern map[string]any
+		want    bool
+	}{
+		{map[string]any{"detail": map[string]any{"failed": []any{map[string]any{"numeric": []any{">", 0.0}}}}}, true},
+		{map[string]any{"detail": map[string]any{"failed": []any{map[string]any{"numeric": []any{">", 2.0}}}}}, false},
+		{map[string]any{"detail": map[string]any{"failed": []any{map[string]any{"numeric": []any{">=", 1.0, "<", 3.0}}}}}, true},
+		{map[string]any{"detail": map[string]any{"$or": []any{map[string]any{"state": []any{"FAILED"}}, map[string]any{"failed": []any{map[string]any{"numeric": []any{">", 0.0}}}}}}}, true},
+		{map[string]any{"detail": map[string]any{"$or": []any{map[string]any{"state": []any{"FAILED"}}, map[string]any{"missing": []any{"x"}}}}}, false},
+	} {
+		if got, err := matches(c.pattern, counted); err != nil || got != c.want {
+			t.Errorf("%v: %v %v, want %v", c.pattern, got, err, c.want)
+		}
 	}
 }
 

@@ -20,9 +20,20 @@ type FailureRule struct {
 	// Pattern is the event pattern: source, detail-type and detail.
 	Source, DetailType string
 	Detail             map[string]any
-	// Message is the text sent to the topic; <path> placeholders name event
-	// fields by JSON path and become the rule's input transformer.
+	// Message is the sentence sent to the topic; <$.path> placeholders name
+	// event fields by JSON path and become the rule's input transformer.
+	// Only fields AWS fills with identifiers, times and numbers may appear
+	// in it: EventBridge "doesn't escape values extracted by Input Path"
+	// into a string of the template, so a quote or newline in free text
+	// would break the message.
+	// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
 	Message string
+	// Values are fields sent beside the sentence as JSON values, by key:
+	// free text (an error message) and arrays go here, where EventBridge
+	// inserts each as the JSON value it is in the event.
+	Values map[string]string
+	// Link is a console page about the failure, with placeholders as in Message.
+	Link string
 }
 
 // consoleBase starts every console link: the event's own region.
@@ -42,31 +53,43 @@ func Rules(jobs, crawlers, rulesets []string, machineArns []*string) []FailureRu
 		{
 			ID: "GlueJobFailed", What: "a Glue job run failed, timed out, was stopped or could not start",
 			Source: "aws.glue", DetailType: "Glue Job State Change",
-			Detail: map[string]any{"jobName": jobs, "state": []string{"FAILED", "TIMEOUT", "STOPPED", "ERROR"}},
-			Message: "Glue job <$.detail.jobName> run <$.detail.jobRunId> ended <$.detail.state> at <$.time> (account <$.account>): <$.detail.message> " +
-				"Runs: " + consoleBase + "gluestudio/home?region=<$.region>#/editor/job/<$.detail.jobName>/runs",
+			Detail:  map[string]any{"jobName": jobs, "state": []string{"FAILED", "TIMEOUT", "STOPPED", "ERROR"}},
+			Message: "Glue job <$.detail.jobName> run <$.detail.jobRunId> ended <$.detail.state> at <$.time> (account <$.account>)",
+			Values:  map[string]string{"error": "$.detail.message"},
+			Link:    consoleBase + "gluestudio/home?region=<$.region>#/editor/job/<$.detail.jobName>/runs",
 		},
 		{
 			ID: "GlueCrawlerFailed", What: "a Glue crawl failed",
 			Source: "aws.glue", DetailType: "Glue Crawler State Change",
-			Detail: map[string]any{"crawlerName": crawlers, "state": []string{"Failed"}},
-			Message: "Glue crawler <$.detail.crawlerName> failed at <$.time> (account <$.account>): <$.detail.errorMessage> " +
-				"Crawler: " + consoleBase + "glue/home?region=<$.region>#/v2/data-catalog/crawlers/view/<$.detail.crawlerName>",
+			Detail:  map[string]any{"crawlerName": crawlers, "state": []string{"Failed"}},
+			Message: "Glue crawler <$.detail.crawlerName> failed at <$.time> (account <$.account>)",
+			Values:  map[string]string{"error": "$.detail.errorMessage"},
+			Link:    consoleBase + "glue/home?region=<$.region>#/v2/data-catalog/crawlers/view/<$.detail.crawlerName>",
 		},
 		{
 			ID: "DataQualityFailed", What: "a Glue Data Quality evaluation of the curated table failed its rules",
 			Source: "aws.glue-dataquality", DetailType: "Data Quality Evaluation Results Available",
-			Detail: map[string]any{"rulesetNames": rulesets, "state": []string{"FAILED"}},
-			Message: "Data quality of <$.detail.context.databaseName>.<$.detail.context.tableName> failed (ruleset <$.detail.rulesetNames>, score <$.detail.score>, run <$.detail.context.runId>) at <$.time>. " +
-				"Results: " + consoleBase + "glue/home?region=<$.region>#/v2/data-catalog/tables/view/<$.detail.context.tableName>?database=<$.detail.context.databaseName>&tab=dataQuality",
+			// A failing verdict is state FAILED in every event seen, but
+			// the documented sample (rulesFailed) and events captured from
+			// AWS (numRulesFailed) name the count differently, and a result
+			// with failed rules must page whatever its state says: any of
+			// the three matches.
+			Detail: map[string]any{"rulesetNames": rulesets, "$or": []any{
+				map[string]any{"state": []string{"FAILED"}},
+				map[string]any{"rulesFailed": []any{map[string]any{"numeric": []any{">", 0}}}},
+				map[string]any{"numRulesFailed": []any{map[string]any{"numeric": []any{">", 0}}}},
+			}},
+			Message: "Data quality of <$.detail.context.databaseName>.<$.detail.context.tableName> failed with score <$.detail.score> (run <$.detail.context.runId>) at <$.time>",
+			Values:  map[string]string{"rulesets": "$.detail.rulesetNames"},
+			Link:    consoleBase + "glue/home?region=<$.region>#/v2/data-catalog/tables/view/<$.detail.context.tableName>?database=<$.detail.context.databaseName>&tab=dataQuality",
 		},
 		{
 			ID: "WorkflowFailed", What: "an ML workflow execution failed, timed out or was aborted",
 			Source: "aws.states", DetailType: "Step Functions Execution Status Change",
 			Detail: map[string]any{"stateMachineArn": machineArns, "status": []string{"FAILED", "TIMED_OUT", "ABORTED"}},
 			// The event carries no error or cause; the execution's page shows them.
-			Message: "Step Functions execution <$.detail.name> of <$.detail.stateMachineArn> ended <$.detail.status> at <$.time>. " +
-				"Error and cause: " + consoleBase + "states/home?region=<$.region>#/v2/executions/details/<$.detail.executionArn>",
+			Message: "Step Functions execution <$.detail.name> of <$.detail.stateMachineArn> ended <$.detail.status> at <$.time>",
+			Link:    consoleBase + "states/home?region=<$.region>#/v2/executions/details/<$.detail.executionArn>",
 		},
 	}
 }
@@ -88,13 +111,27 @@ func (s *Stack) addRules(topic awssns.ITopic, deadLetters awssqs.IQueue, rules [
 			// The topic is imported, so the target adds no statement to its
 			// policy: the Streaming stack's topic policy allows EventBridge.
 			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
-				Message:         awsevents.RuleTargetInput_FromText(inputTemplate(r.Message)),
+				Message:         r.input(),
 				DeadLetterQueue: deadLetters,
 				RetryAttempts:   jsii.Number(8),
 				MaxEventAge:     awscdk.Duration_Hours(jsii.Number(24)),
 			})},
 		})
 	}
+}
+
+// input is the message as a JSON object: "alarm" (the sentence), each of
+// Values as the event's own JSON value, and "link". Subscribers get it as
+// the SNS message text.
+func (r FailureRule) input() awsevents.RuleTargetInput {
+	msg := map[string]any{"alarm": inputTemplate(r.Message)}
+	for k, path := range r.Values {
+		msg[k] = awsevents.EventField_FromPath(jsii.String(path))
+	}
+	if r.Link != "" {
+		msg["link"] = inputTemplate(r.Link)
+	}
+	return awsevents.RuleTargetInput_FromObject(msg)
 }
 
 // inputTemplate turns <$.path> placeholders into CDK event fields, which
