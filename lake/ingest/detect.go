@@ -17,9 +17,10 @@ import (
 // addDetector adds the stream's second consumer: the Go anomaly detector
 // (lambdas/detect) on a Kinesis event source mapping. Batches wait up to
 // 30 s to fill; a batch that fails is split in two until the failing
-// record is alone, retried 5 times and at most 6 hours old, then described
-// in the encrypted on-failure queue, so one poison record never holds up
-// its shard (the records themselves stay in the stream and in raw/).
+// record is alone, retried 5 times, then described in the encrypted
+// on-failure queue, so one poison record never holds up its shard (the
+// records themselves stay in the stream and in raw/). Records of any age
+// the stream still holds are scored.
 // https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
 // https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
 func (s *Stack) addDetector(cfg Props) error {
@@ -60,13 +61,8 @@ func (s *Stack) addDetector(cfg Props) error {
 	reason := "It is itself the on-failure destination of the detector's event source mapping; it holds descriptions of failed batches (the records stay in the stream and raw/), and an alarm watches its depth."
 	baseline.Suppress(s.DetectFailures, baseline.NagReason{Rule: "AwsSolutions-SQS3", Reason: reason}, baseline.NagReason{Rule: "Serverless-SQSRedrivePolicy", Reason: reason})
 
-	region := *awscdk.Aws_REGION()
 	via := func(services ...string) map[string]any {
-		v := make([]string, len(services))
-		for i, sv := range services {
-			v[i] = sv + "." + region + ".amazonaws.com"
-		}
-		return map[string]any{"StringEquals": map[string]any{"kms:ViaService": v}}
+		return map[string]any{"StringEquals": map[string]any{"kms:ViaService": baseline.ViaServices(services...)}}
 	}
 	checkpoints := bucket.ArnForObjects(jsii.String(layout.DetectorCheckpointPrefix + "*"))
 	// The event source mapping polls with the function's role.
@@ -77,27 +73,40 @@ func (s *Stack) addDetector(cfg Props) error {
 		baseline.StatementWhen("DecryptStream", []string{"kms:Decrypt"}, via("kinesis"), cfg.LakeKey.KeyArn()),
 		baseline.Statement("WriteAnomalies", []string{"s3:PutObject"}, baseline.Objects(bucket, layout.AnomaliesPrefix)),
 		baseline.Statement("ReadWriteCheckpoints", []string{"s3:GetObject", "s3:PutObject"}, checkpoints),
-		// Without s3:ListBucket, S3 answers a missing checkpoint (a new
-		// shard) with 403 instead of 404.
+		// Without s3:ListBucket on the bucket, S3 answers a missing
+		// checkpoint (a new shard) with 403 instead of 404. That check
+		// sends no prefix, so an s3:prefix condition would not satisfy it:
+		// the grant is unconditioned, as for the Glue roles' Spark probes.
+		// Listing shows key names only; reading stays on the checkpoints.
 		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
-		baseline.StatementWhen("FindCheckpoints", []string{"s3:ListBucket"},
-			map[string]any{"StringLike": map[string]any{"s3:prefix": layout.DetectorCheckpointPrefix + "*"}}, bucket.BucketArn()),
+		baseline.Statement("FindCheckpoints", []string{"s3:ListBucket"}, bucket.BucketArn()),
 		baseline.StatementWhen("UseLakeKeyViaS3SnsSqs", []string{"kms:Decrypt", "kms:GenerateDataKey"}, via("s3", "sns", "sqs"), cfg.LakeKey.KeyArn()),
 		baseline.Statement("AlertTopic", []string{"sns:Publish"}, s.AlarmTopic.TopicArn()),
 		baseline.Statement("DescribeFailedBatches", []string{"sqs:SendMessage"}, s.DetectFailures.QueueArn()),
 	)
-	det.Function.AddEventSource(awslambdaeventsources.NewKinesisEventSource(s.Stream, &awslambdaeventsources.KinesisEventSourceProps{
-		// The retained day of records first: a new detector warms up on it.
+	source := awslambdaeventsources.NewKinesisEventSource(s.Stream, &awslambdaeventsources.KinesisEventSourceProps{
+		// Everything the stream retains first: a new detector warms up on it.
 		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
 		BatchSize:               jsii.Number(500),
 		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(30)),
 		BisectBatchOnError:      jsii.Bool(true),
 		RetryAttempts:           jsii.Number(5),
-		MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(6)),
 		ReportBatchItemFailures: jsii.Bool(true),
 		// One invocation per shard at a time: the shard's model is in one place.
 		ParallelizationFactor: jsii.Number(1),
 		OnFailure:             awslambdaeventsources.NewSqsDlq(s.DetectFailures),
-	}))
+	})
+	det.Function.AddEventSource(source)
+	// No record is too old to score: the mapping starts at TRIM_HORIZON, so
+	// on a first deploy or after an outage it reads everything the stream
+	// still holds (24 h in sandbox, 168 h in prod, up to 8,760 h), and a
+	// maximum record age below the retention would send those records to
+	// DetectFailures unscored and page. -1 is "infinite: Lambda doesn't
+	// discard records (Kinesis Data Streams data retention settings still
+	// apply)"; failing records still end after 5 retries. The L2 takes only
+	// 60 s to 7 days, so the property is set on the L1.
+	// https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-parameters.html
+	mapping := det.Function.Node().FindChild(jsii.String("KinesisEventSource:" + *awscdk.Names_NodeUniqueId(s.Stream.Node())))
+	mapping.Node().DefaultChild().(awslambda.CfnEventSourceMapping).AddPropertyOverride(jsii.String("MaximumRecordAgeInSeconds"), jsii.Number(-1))
 	return nil
 }

@@ -270,13 +270,12 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 // firehoseRole is written by hand: the L2 would add an inline policy with
 // wildcards; this one names each resource and prefix.
 func (s *Stack) firehoseRole(props *Props, logs awslogs.LogGroup) awsiam.IRole {
-	region := *awscdk.Aws_REGION()
 	bucket := props.RawBucket.BucketArn()
 	statements := []awsiam.PolicyStatement{
 		baseline.Statement("ReadStream", []string{"kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"},
 			s.Stream.StreamArn()),
 		baseline.StatementWhen("UseLakeKeyViaKinesisAndS3", []string{"kms:Decrypt", "kms:GenerateDataKey"},
-			map[string]any{"StringEquals": map[string]any{"kms:ViaService": []string{"kinesis." + region + ".amazonaws.com", "s3." + region + ".amazonaws.com"}}},
+			map[string]any{"StringEquals": map[string]any{"kms:ViaService": baseline.ViaServices("kinesis", "s3")}},
 			props.LakeKey.KeyArn()),
 		baseline.Statement("ListRawBucket", []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}, bucket),
 		baseline.Statement("WriteTelemetryAndErrors", []string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"},
@@ -346,8 +345,18 @@ func (s *Stack) addAlarms(cfg Props) {
 		s.Transform.Function.MetricErrors(sum5), gt, 0, 1)
 	alarm("TransformThrottlesAlarm", "The transform Lambda was throttled",
 		s.Transform.Function.MetricThrottles(sum5), gt, 0, 1)
-	alarm("DetectErrorsAlarm", "The anomaly detector failed a batch (Lambda retries it, then describes it in the DetectFailures queue)",
+	alarm("DetectErrorsAlarm", "The anomaly detector's invocation failed: crashed, timed out or out of memory (Lambda retries the batch, then describes it in the DetectFailures queue)",
 		s.Detect.Function.MetricErrors(sum5), gt, 0, 1)
+	// A batch the detector reports failed (a partial batch response) is
+	// not a Lambda error: the function says so itself.
+	own := func(name string) awscloudwatch.IMetric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(layout.MetricsNamespace), MetricName: jsii.String(name),
+			DimensionsMap: &map[string]*string{layout.DimensionFunction: s.Detect.Function.FunctionName()}, Statistic: jsii.String("Sum"), Period: five})
+	}
+	alarm("DetectBatchFailuresAlarm", "The anomaly detector could not save a batch's anomalies and reported it for retry (its log says why)",
+		own(layout.MetricDetectBatchFailures), gt, 0, 1)
+	alarm("DetectCheckpointAlarm", "The anomaly detector could not read, restore or save a shard's checkpoint (access, damage or size: its log says which)",
+		own(layout.MetricDetectCheckpointErrors), gt, 0, 1)
 	// IteratorAge of an event source mapping: how far behind the stream the detector is.
 	// https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
 	alarm("DetectIteratorAgeAlarm", "The anomaly detector is more than 15 minutes behind the stream",

@@ -37,7 +37,7 @@ func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
 		t.Error(f)
 	}
 	tpl := r.Templates["Streaming"]
-	for typ, want := range map[string]int{"AWS::Kinesis::Stream": 1, "AWS::KinesisFirehose::DeliveryStream": 1, "AWS::Lambda::Function": 2, "AWS::CloudWatch::Alarm": 10, "AWS::Lambda::EventSourceMapping": 1} {
+	for typ, want := range map[string]int{"AWS::Kinesis::Stream": 1, "AWS::KinesisFirehose::DeliveryStream": 1, "AWS::Lambda::Function": 2, "AWS::CloudWatch::Alarm": 12, "AWS::Lambda::EventSourceMapping": 1} {
 		if n := laketest.Count(tpl, typ); n != want {
 			t.Errorf("%d %s, want %d", n, typ, want)
 		}
@@ -47,7 +47,7 @@ func TestStackAlonePassesTheCompliancePacks(t *testing.T) {
 		if res["Type"] == "AWS::Lambda::EventSourceMapping" {
 			// The detector's mapping: a poison record cannot hold up its shard.
 			p := res["Properties"].(map[string]any)
-			if p["BisectBatchOnFunctionError"] != true || p["MaximumRetryAttempts"] != float64(5) || p["MaximumRecordAgeInSeconds"] != float64(6*3600) ||
+			if p["BisectBatchOnFunctionError"] != true || p["MaximumRetryAttempts"] != float64(5) || p["MaximumRecordAgeInSeconds"] != float64(-1) ||
 				p["ParallelizationFactor"] != float64(1) || p["FunctionResponseTypes"] == nil || p["DestinationConfig"] == nil || p["MaximumBatchingWindowInSeconds"] != float64(30) {
 				t.Errorf("event source mapping %v", p)
 			}

@@ -59,6 +59,18 @@ type detector struct {
 	metrics io.Writer
 	now     func() time.Time
 	shards  map[string]*shard
+	// counts of the invocation under way, emitted at its end.
+	counts counts
+}
+
+// counts are one invocation's figures, written as embedded metric format.
+type counts struct {
+	readings, skipped, anomalies int
+	// batchFailures are shard batches reported for retry: Lambda's Errors
+	// metric never sees them (the invocation itself succeeds).
+	batchFailures int
+	// checkpointErrors are checkpoints that could not be read or saved.
+	checkpointErrors int
 }
 
 // shard is one shard's model and bookkeeping.
@@ -143,13 +155,16 @@ func (d *detector) Handle(ctx context.Context, ev events.KinesisEvent) (events.K
 		byShard[id] = append(byShard[id], r)
 	}
 	var resp events.KinesisEventResponse
+	d.counts = counts{}
 	for _, id := range order {
 		recs := byShard[id]
 		if err := d.processShard(ctx, id, recs); err != nil {
+			d.counts.batchFailures++
 			d.log.Error("batch not saved: reporting it for retry", "shard", id, "error", err.Error(), "firstSequenceNumber", recs[0].Kinesis.SequenceNumber)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.KinesisBatchItemFailure{ItemIdentifier: recs[0].Kinesis.SequenceNumber})
 		}
 	}
+	d.emit()
 	return resp, nil
 }
 
@@ -209,12 +224,17 @@ func (d *detector) processShard(ctx context.Context, id string, recs []events.Ki
 	}
 	sh.lastSeq = last
 	sh.dirty = sh.dirty || readings > 0
-	d.emit(readings, skipped, len(found))
+	d.counts.readings += readings
+	d.counts.skipped += skipped
+	d.counts.anomalies += len(found)
 	d.log.Info("batch", "shard", id, "records", len(recs), "readings", readings, "skipped", skipped, "replayed", replayed, "anomalies", len(found), "alerts", len(alerts), "devices", sh.model.Devices())
 	if sh.dirty && d.now().Sub(sh.checkpointedAt) >= d.s.checkpointEvery {
 		if err := d.saveCheckpoint(ctx, id, sh); err != nil {
-			// The model is still in memory; the next batch tries again.
-			d.log.Warn("checkpoint not saved", "shard", id, "error", err.Error())
+			// The model is still in memory and the next batch tries again,
+			// but a new execution environment would start from an older
+			// model: counted, so the checkpoint alarm pages.
+			d.counts.checkpointErrors++
+			d.log.Error("checkpoint not saved", "shard", id, "error", err.Error())
 		}
 	}
 	return nil
@@ -253,11 +273,20 @@ func (d *detector) shard(ctx context.Context, id string) (*shard, error) {
 	sh := &shard{lastAlert: map[string]time.Time{}, checkpointedAt: d.now()}
 	key := d.checkpointKey(id)
 	out, err := d.store.GetObject(ctx, &s3.GetObjectInput{Bucket: &d.s.bucket, Key: &key})
-	var missing *s3types.NoSuchKey
 	switch {
-	case errors.As(err, &missing) || isNotFound(err):
+	case isNotFound(err):
 		d.log.Info("no checkpoint: the shard starts warming up", "shard", id)
+	case isAccessDenied(err):
+		// Not "no checkpoint yet": S3 answers a missing key with 403 as
+		// well when the role may not list the bucket, so warming up here
+		// could throw away a model every cold start. The batch fails and
+		// is retried; the checkpoint alarm pages.
+		d.counts.checkpointErrors++
+		d.log.Error("checkpoint unreadable: access denied (the role needs s3:GetObject on it and s3:ListBucket on the bucket)", "shard", id, "key", key, "error", err.Error())
+		return nil, fmt.Errorf("read checkpoint s3://%s/%s: access denied: %w", d.s.bucket, key, err)
 	case err != nil:
+		d.counts.checkpointErrors++
+		d.log.Error("checkpoint unreadable", "shard", id, "key", key, "error", err.Error())
 		return nil, fmt.Errorf("read checkpoint s3://%s/%s: %w", d.s.bucket, key, err)
 	default:
 		body, err := io.ReadAll(out.Body)
@@ -266,6 +295,7 @@ func (d *detector) shard(ctx context.Context, id string) (*shard, error) {
 			return nil, fmt.Errorf("read checkpoint s3://%s/%s: %w", d.s.bucket, key, err)
 		}
 		if err := d.restore(sh, body); err != nil {
+			d.counts.checkpointErrors++
 			aside := key + ".set-aside-" + d.now().UTC().Format("20060102T150405Z")
 			d.log.Error("checkpoint set aside: the shard starts warming up", "shard", id, "reason", err.Error(), "setAside", aside)
 			_, cerr := d.store.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &d.s.bucket, Key: &aside, CopySource: aws.String(d.s.bucket + "/" + key),
@@ -373,15 +403,19 @@ func (d *detector) alert(ctx context.Context, e Event) {
 	}
 }
 
-// emit writes the batch's counts as embedded metric format.
-func (d *detector) emit(readings, skipped, anomalies int) {
+// emit writes the invocation's counts as embedded metric format, zeros
+// included, so the alarms on them see data rather than silence.
+func (d *detector) emit() {
 	if d.metrics == nil || d.s.functionName == "" {
 		return
 	}
+	c := d.counts
 	if err := emf.Write(d.metrics, layout.MetricsNamespace, map[string]string{layout.DimensionFunction: d.s.functionName}, d.now(),
-		emf.Metric{Name: layout.MetricDetectReadings, Unit: emf.Count, Value: float64(readings)},
-		emf.Metric{Name: layout.MetricDetectSkipped, Unit: emf.Count, Value: float64(skipped)},
-		emf.Metric{Name: layout.MetricDetectAnomalies, Unit: emf.Count, Value: float64(anomalies)}); err != nil {
+		emf.Metric{Name: layout.MetricDetectReadings, Unit: emf.Count, Value: float64(c.readings)},
+		emf.Metric{Name: layout.MetricDetectSkipped, Unit: emf.Count, Value: float64(c.skipped)},
+		emf.Metric{Name: layout.MetricDetectAnomalies, Unit: emf.Count, Value: float64(c.anomalies)},
+		emf.Metric{Name: layout.MetricDetectBatchFailures, Unit: emf.Count, Value: float64(c.batchFailures)},
+		emf.Metric{Name: layout.MetricDetectCheckpointErrors, Unit: emf.Count, Value: float64(c.checkpointErrors)}); err != nil {
 		d.log.Warn("metrics not emitted", "error", err.Error())
 	}
 }
@@ -393,9 +427,23 @@ func (d *detector) keyID() *string {
 	return &d.s.keyARN
 }
 
+// isNotFound is S3's 404 for a missing key (NoSuchKey on GetObject).
 func isNotFound(err error) bool {
+	var missing *s3types.NoSuchKey
 	var api smithy.APIError
-	return errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound")
+	return errors.As(err, &missing) || errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound")
+}
+
+// isAccessDenied is S3's 403, which GetObject also returns for a missing
+// key when the caller may not list the bucket.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+func isAccessDenied(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) && (api.ErrorCode() == "AccessDenied" || api.ErrorCode() == "Forbidden") {
+		return true
+	}
+	var status interface{ HTTPStatusCode() int }
+	return errors.As(err, &status) && status.HTTPStatusCode() == 403
 }
 
 func round(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }

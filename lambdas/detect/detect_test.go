@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
 
 	"github.com/refdatalake/datalake/internal/anomaly"
 	"github.com/refdatalake/datalake/internal/telemetrygen"
@@ -30,6 +31,8 @@ type fakeS3 struct {
 	sse      map[string]string
 	copies   []string
 	failPuts string
+	// getErr, when set, is what every GetObject answers.
+	getErr error
 }
 
 func newFakeS3() *fakeS3 { return &fakeS3{objects: map[string][]byte{}, sse: map[string]string{}} }
@@ -37,6 +40,9 @@ func newFakeS3() *fakeS3 { return &fakeS3{objects: map[string][]byte{}, sse: map
 func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.getErr != nil {
+		return nil, f.getErr
+	}
 	b, ok := f.objects[*in.Key]
 	if !ok {
 		return nil, &s3types.NoSuchKey{}
@@ -315,5 +321,53 @@ func TestSettings(t *testing.T) {
 		if _, err := settingsFromEnv(func(k string) string { return bad[k] }); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+// S3's 403 for a checkpoint is not "no checkpoint yet": without
+// s3:ListBucket a missing key reads as 403 too, and warming up on it would
+// throw a model away on every cold start. The batch is reported for retry,
+// the error is logged and counted for the checkpoint alarm; a 404 starts
+// warming up quietly.
+func TestCheckpointAccessDeniedIsLoud(t *testing.T) {
+	rs, _ := labeled(t)
+	ev := batches(rs[:50], 50, nil)[0]
+	for _, c := range []struct {
+		name              string
+		err               error
+		failed, ckptError bool
+	}{
+		{"missing key (404)", &s3types.NoSuchKey{}, false, false},
+		{"access denied (403)", &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}, true, true},
+		{"other failure", &smithy.GenericAPIError{Code: "InternalError", Message: "We encountered an internal error"}, true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			store := newFakeS3()
+			store.getErr = c.err
+			var metrics, logs bytes.Buffer
+			d := newTestDetector(store, &fakeSNS{}, &clock{t: time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)}, &metrics)
+			d.log = slog.New(slog.NewJSONHandler(&logs, nil))
+			resp, err := d.Handle(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(resp.BatchItemFailures) == 1; got != c.failed {
+				t.Errorf("batch reported failed: %v, want %v", got, c.failed)
+			}
+			want := map[bool]string{true: `"` + layout.MetricDetectCheckpointErrors + `":1`, false: `"` + layout.MetricDetectCheckpointErrors + `":0`}[c.ckptError]
+			if !strings.Contains(metrics.String(), want) {
+				t.Errorf("metrics %s lack %s", metrics.String(), want)
+			}
+			wantFailures := map[bool]string{true: `"` + layout.MetricDetectBatchFailures + `":1`, false: `"` + layout.MetricDetectBatchFailures + `":0`}[c.failed]
+			if !strings.Contains(metrics.String(), wantFailures) {
+				t.Errorf("metrics %s lack %s", metrics.String(), wantFailures)
+			}
+			if c.ckptError && !strings.Contains(logs.String(), `"level":"ERROR","msg":"checkpoint unreadable`) {
+				t.Errorf("no error logged: %s", logs.String())
+			}
+			if c.name == "access denied (403)" && !strings.Contains(logs.String(), "s3:ListBucket") {
+				t.Errorf("the log does not say what the role needs: %s", logs.String())
+			}
+		})
 	}
 }
