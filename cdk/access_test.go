@@ -70,6 +70,9 @@ const (
 	docESMOnFailure   = "https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html"
 	docSNSPublishKMS  = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#sns-what-permissions-for-sse"
 	docSQSSendKMS     = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html"
+	docGetObject404   = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"
+	docXRayActions    = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html"
+	docStartDQRun     = "https://docs.aws.amazon.com/glue/latest/webapi/API_StartDataQualityRulesetEvaluationRun.html"
 )
 
 // accessRow is one run-time call and the decision AWS must reach.
@@ -236,8 +239,12 @@ func accessRows(e *accessEnv) []accessRow {
 	add(e.s3Put("the detector writes anomalies", detectRole, "AnalyticsBucket", "anomalies/year=2026/month=03/day=01/shardId-000000000000-4959.json")...)
 	add(e.s3Put("the detector saves a shard's model", detectRole, "AnalyticsBucket", "detector/checkpoints/shardId-000000000000.bin")...)
 	add(e.s3Get("the detector resumes a shard's model", detectRole, "AnalyticsBucket", "detector/checkpoints/shardId-000000000000.bin")...)
-	add(e.list("the detector learns a new shard has no model (404, not 403)", detectRole, "AnalyticsBucket", "detector/checkpoints/shardId-000000000000.bin", true),
-		e.list("the detector lists nothing else", detectRole, "AnalyticsBucket", "telemetry/", false))
+	// GetObject of a missing key answers 404 only if the caller may
+	// s3:ListBucket the bucket; that check carries no prefix (the request
+	// has none), so it is evaluated without s3:prefix.
+	add(accessRow{what: "S3 decides a new shard's missing checkpoint is 404, not 403 (ListBucket without a prefix)", principal: detectRole, action: "s3:ListBucket",
+		resource: e.bucket("AnalyticsBucket").Arn, allow: true, doc: docGetObject404},
+		accessRow{what: "the detector may not list another bucket", principal: detectRole, action: "s3:ListBucket", resource: e.bucket("RawBucket").Arn, doc: docGetObject404})
 	add(accessRow{what: "the detector alerts the alarm topic", principal: detectRole, action: "sns:Publish", resource: alarmTopicArn(e), allow: true, doc: docSNSPublishKMS},
 		accessRow{what: "SNS encrypts the alert with the lake key", principal: detectRole, action: "kms:GenerateDataKey", resource: key, ctx: via("sns"), allow: true, doc: docSNSPublishKMS},
 		accessRow{what: "SNS encrypts the alert with the lake key", principal: detectRole, action: "kms:Decrypt", resource: key, ctx: via("sns"), allow: true, doc: docSNSPublishKMS},
@@ -444,8 +451,8 @@ func accessRows(e *accessEnv) []accessRow {
 	// --- Operations: failure rules and the budget tell the alarm topic.
 	failureDLQ := e.res("Ops", "FailureRoutingDeadLetters", "AWS::SQS::Queue").Arn
 	for _, r := range e.r.All("AWS::Events::Rule") {
-		if r.Stack != "Ops" {
-			continue
+		if r.Stack != "Ops" || strings.HasPrefix(r.LogicalID, "QualityAfterCurate") {
+			continue // the quality rule starts a state machine (below)
 		}
 		ctx := map[string]any{"aws:SourceArn": r.Arn, "aws:SourceAccount": testAccount}
 		add(accessRow{what: "rule " + r.LogicalID + " publishes to the alarm topic", principal: "events.amazonaws.com", action: "sns:Publish", resource: alarmTopic, ctx: ctx, allow: true, doc: docEventsSNS},
@@ -465,6 +472,30 @@ func accessRows(e *accessEnv) []accessRow {
 			accessRow{what: "another account's budget may not warn here", principal: "budgets.amazonaws.com", action: "sns:Publish", resource: alarmTopic,
 				ctx: map[string]any{"aws:SourceArn": "arn:aws:budgets::999988887777:budget/x", "aws:SourceAccount": "999988887777"}, doc: docBudgetsSNS})
 	}
+
+	// --- The data quality run after curate: a rule starts the machine with
+	// its own role; the machine starts and watches one evaluation run as
+	// the data quality role, and tells the alarm topic when it cannot.
+	qualityMachine := e.res("Ops", "QualityRun", "AWS::StepFunctions::StateMachine")
+	qualityRule := e.res("Ops", "QualityAfterCurate", "AWS::Events::Rule")
+	startRole := e.role("Ops", "QualityAfterCurateRole")
+	runRole := e.role("Ops", "QualityRunRole")
+	ruleset := e.arnOf("glue", "dataQualityRuleset/datalake-"+e.profile()+"-"+layout.CuratedTelemetryTable)
+	qualityCtx := map[string]any{"aws:SourceArn": qualityRule.Arn, "aws:SourceAccount": testAccount}
+	add(assume("EventBridge assumes the quality rule's role", "events.amazonaws.com", startRole, qualityCtx, docEventsTrust),
+		accessRow{what: "the quality rule starts the data quality machine", principal: startRole, action: "states:StartExecution", resource: qualityMachine.Arn, allow: true, doc: docEventsSfn},
+		accessRow{what: "the quality rule starts no ML workflow", principal: startRole, action: "states:StartExecution", resource: machine.Arn, doc: docEventsSfn},
+		accessRow{what: "EventBridge parks an undeliverable curate event", principal: "events.amazonaws.com", action: "sqs:SendMessage", resource: failureDLQ, ctx: qualityCtx, allow: true, doc: docEventsDLQ},
+		assume("Step Functions assumes the quality run's role", "states.amazonaws.com", runRole, map[string]any{"aws:SourceArn": qualityMachine.Arn, "aws:SourceAccount": testAccount}, docSfnConfused),
+		accessRow{what: "the quality run starts an evaluation of the ruleset", principal: runRole, action: "glue:StartDataQualityRulesetEvaluationRun", resource: ruleset, allow: true, doc: docGlueDQ},
+		accessRow{what: "the quality run reads the evaluation run's status", principal: runRole, action: "glue:GetDataQualityRulesetEvaluationRun", resource: ruleset, allow: true, doc: docGlueDQ},
+		accessRow{what: "the quality run evaluates no other ruleset", principal: runRole, action: "glue:StartDataQualityRulesetEvaluationRun", resource: e.arnOf("glue", "dataQualityRuleset/other"), doc: docGlueDQ},
+		accessRow{what: "the quality run passes the data quality role to Glue", principal: runRole, action: "iam:PassRole", resource: dq, ctx: map[string]any{"iam:PassedToService": "glue.amazonaws.com"}, allow: true, doc: docStartDQRun},
+		accessRow{what: "the data quality role goes to Glue only", principal: runRole, action: "iam:PassRole", resource: dq, ctx: map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}, doc: docStartDQRun},
+		accessRow{what: "the quality run passes no other role", principal: runRole, action: "iam:PassRole", resource: curate, ctx: map[string]any{"iam:PassedToService": "glue.amazonaws.com"}, doc: docStartDQRun},
+		accessRow{what: "the quality run tells the alarm topic", principal: runRole, action: "sns:Publish", resource: alarmTopic, allow: true, doc: docSfnSns},
+		accessRow{what: "SNS encrypts the quality run's message with the lake key", principal: runRole, action: "kms:GenerateDataKey", resource: key, ctx: via("sns"), allow: true, doc: docSNSPublishKMS},
+		accessRow{what: "the quality run delivers its execution logs", principal: runRole, action: "logs:CreateLogDelivery", resource: "*", allow: true, doc: docSfnLogs})
 
 	// --- Audit: CloudTrail writes the data events of the lake buckets (prod,
 	// or -c auditTrail=true).
@@ -488,8 +519,15 @@ func accessRows(e *accessEnv) []accessRow {
 				ctx: merge(ctx, via("s3"), map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": trail.Arn}), allow: true, doc: docTrailKMS})
 	}
 
-	for _, fn := range []string{transformRole, evalRole, detectRole} {
-		add(accessRow{what: "a function sends its X-Ray trace", principal: fn, action: "xray:PutTraceSegments", resource: "*", allow: true, doc: docLambdaTracing})
+	// X-Ray: each traced function's role, and the workflows' role, may
+	// write traces whatever the request context: Lambda checks the role at
+	// CreateFunction in a way AWS does not document, so the rows drop the
+	// region key a run-time call would carry.
+	for _, fn := range []string{transformRole, evalRole, detectRole, e.role("ML", "WorkflowRole"), runRole} {
+		for _, a := range []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"} {
+			add(accessRow{what: "a traced function or workflow sends its X-Ray trace", principal: fn, action: a, resource: "*", allow: true, doc: docLambdaTracing},
+				accessRow{what: "tracing is checked without a region in the request", principal: fn, action: a, resource: "*", ctx: map[string]any{"aws:RequestedRegion": nil}, allow: true, doc: docXRayActions})
+		}
 	}
 
 	flow := e.role("Network", "FlowLogRole")
@@ -567,6 +605,10 @@ func evaluateAccess(t *testing.T, overrides map[string]any) ([]accessRow, []iams
 			ctx["aws:PrincipalServiceName"] = row.principal
 		}
 		for k, v := range row.ctx {
+			if v == nil { // a key the call does not carry
+				delete(ctx, k)
+				continue
+			}
 			ctx[k] = v
 		}
 		reqs[i] = iamsim.Request{Principal: row.principal, Action: row.action, Resource: row.resource, Context: ctx, Endpoints: row.endpoints}

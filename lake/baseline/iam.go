@@ -113,3 +113,20 @@ func TrustConditions(service string) *map[string]any {
 	}
 	panic("baseline.TrustConditions: no documented trust context for " + service + ": add a case with the page that documents it")
 }
+
+// ViaService is the kms:ViaService value of a service in the deploy
+// region: "<service>.<region>.<URL suffix>", with the partition's own
+// suffix (amazonaws.com, amazonaws.com.cn, ...) rather than a literal one.
+// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+func ViaService(service string) string {
+	return service + "." + *awscdk.Aws_REGION() + "." + *awscdk.Aws_URL_SUFFIX()
+}
+
+// ViaServices is ViaService of each service.
+func ViaServices(services ...string) []string {
+	out := make([]string, len(services))
+	for i, s := range services {
+		out[i] = ViaService(s)
+	}
+	return out
+}

@@ -98,10 +98,13 @@ func New(scope constructs.Construct, id string, props Props) (*Function, error) 
 			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 			Resources: &[]*string{f.LogGroup.LogGroupArn()},
 		}),
-			// Active tracing sends segments to X-Ray, whose write actions accept
-			// no resource but "*"; the condition keeps them to the region.
-			baseline.StatementWhen("Trace", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
-				map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": awscdk.Aws_REGION()}}, jsii.String("*")),
+			// Active tracing sends segments to X-Ray, whose write actions have
+			// no resource types and no condition keys of their own, so only
+			// "*" fits. Lambda checks the role for them at CreateFunction in
+			// a way AWS does not document; a condition buys nothing here and
+			// could fail that check, so there is none.
+			// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
+			baseline.Statement("Trace", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, jsii.String("*")),
 		},
 	})
 	f.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
@@ -145,7 +148,7 @@ func New(scope constructs.Construct, id string, props Props) (*Function, error) 
 
 	reasons := append(baseline.Twins("LambdaInsideVPC", props.OutsideVpcReason), baseline.Twins("LambdaDLQ", props.NoDlqReason)...)
 	reasons = append(reasons, baseline.NagReason{Rule: "Serverless-LambdaDLQ", Reason: props.NoDlqReason})
-	wildcards := "X-Ray's write actions accept no resource but *, narrowed to the region by a condition."
+	wildcards := "X-Ray's trace writes accept no resource but * and have no condition key of their own."
 	if props.WildcardReason != "" {
 		wildcards += " " + props.WildcardReason
 	}

@@ -89,14 +89,17 @@ func newWorkflowRole(stack awscdk.Stack, p Props, m *Stack) awsiam.IRole {
 		// CloudWatch Logs log delivery and X-Ray accept no resource but "*" (Step Functions' documented policy).
 		baseline.StatementWhen("DeliverExecutionLogs", []string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
 			"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, regionOnly(), jsii.String("*")),
-		baseline.StatementWhen("Trace", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}, regionOnly(), jsii.String("*")),
+		// X-Ray's actions have no resource types and no condition keys of
+		// their own; a global condition buys nothing on them (lake/golambda
+		// says why there is none).
+		baseline.Statement("Trace", []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}, jsii.String("*")),
 	}
 	role, _ := baseline.ServiceRole(stack, baseline.ServiceRoleProps{
 		RoleID: "WorkflowRole", PolicyID: "WorkflowPolicy", Service: "states.amazonaws.com",
 		Description:       "Assumed by the ML state machines of " + prefix,
 		PolicyDescription: "Lets the ML state machines run the features job and SageMaker jobs named " + prefix + "-*, evaluate, register and notify",
 		Statements:        statements,
-		WildcardReason:    "SageMaker job and model wildcards are the project's name prefix (names carry a per-run id); the Lambda version wildcard covers the evaluate function's versions; log delivery and X-Ray accept no resource but *, narrowed to the region.",
+		WildcardReason:    "SageMaker job and model wildcards are the project's name prefix (names carry a per-run id); the Lambda version wildcard covers the evaluate function's versions; log delivery accepts no resource but *, narrowed to the region; X-Ray's trace writes accept only *, with no condition key of their own.",
 	})
 	return role
 }
@@ -110,7 +113,7 @@ func formatArn(stack awscdk.Stack, service, resource, name string) *string {
 
 // via lets a key be used only through one service of the deploy region.
 func via(service string) map[string]any {
-	return map[string]any{"StringEquals": map[string]any{"kms:ViaService": service + "." + *awscdk.Aws_REGION() + ".amazonaws.com"}}
+	return map[string]any{"StringEquals": map[string]any{"kms:ViaService": baseline.ViaService(service)}}
 }
 
 // regionOnly keeps a "*"-resource action to the deploy region.

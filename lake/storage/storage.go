@@ -118,7 +118,9 @@ func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
 	})
 	// CloudWatch Logs is a service principal, not an IAM role in the account, so
 	// it needs the key policy itself; the condition keeps it to this account's log groups.
-	s.allowService("AllowCloudWatchLogsInThisAccount", "logs."+*awscdk.Aws_REGION()+".amazonaws.com",
+	// Its principal is regional, with the partition's URL suffix.
+	// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+	s.allowService("AllowCloudWatchLogsInThisAccount", baseline.ViaService("logs"),
 		[]string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
 		map[string]any{"ArnLike": map[string]any{
 			"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("log-group"),
