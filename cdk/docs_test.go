@@ -11,17 +11,21 @@ import (
 	"github.com/refdatalake/datalake/internal/diagram"
 )
 
-// Two tables in docs/ are generated, not written: the settings of every
-// profile (from the code) and the compliance suppressions (from the sandbox
-// templates). Each sits between marker comments; the test fails when one is
-// out of date, and `make docs` rewrites them.
+// Three tables in docs/ are generated, not written: the settings of every
+// profile (from the code), the compliance suppressions and the dashboard
+// (from the sandbox templates). Each sits between marker comments; the test
+// fails when one is out of date, and `make docs` rewrites them. So do the
+// numbers README.md and docs/*.md state about the code, each between count
+// markers (checkDocCounts in docs_counts_test.go).
 func TestGeneratedDocTables(t *testing.T) {
+	t.Run("counts", checkDocCounts)
 	for _, d := range []struct {
 		file, name string
 		table      func(t *testing.T) string
 	}{
 		{"settings.md", "settings", func(*testing.T) string { return settingsTable() }},
 		{"review.md", "suppressions", suppressionsTable},
+		{"operations.md", "dashboard", dashboardTable},
 	} {
 		path := filepath.Join("..", "docs", d.file)
 		raw, err := os.ReadFile(path)
