@@ -1,20 +1,42 @@
-// Package anomaly is the lake's streaming anomaly detector: one Random Cut
-// Forest per device over shingled, scaled readings (internal/rcf), with
-// three simple detectors beside it for what a forest is known to find late
-// or not at all:
+// Package anomaly is the lake's streaming anomaly detector for one shard of
+// the telemetry stream: per-device state of about a kilobyte, one Random
+// Cut Forest shared by the shard's devices (internal/rcf), and alert levels
+// that each device's own history sets.
 //
-//   - repeat: a sensor that sends the same value again and again (a stuck
-//     sensor looks more normal to a forest, not less);
-//   - drift: a two-sided CUSUM of each field's residual against its
-//     time-of-day profile, for slow walks away;
-//   - context: a short average of that residual, for values that are
-//     normal in themselves but wrong for the time of day, and level shifts.
+// Every reading is first turned into residuals: each field's distance from
+// the device's own time-of-day profile, in the device's own residual
+// standard deviations (rz). Five detectors score the residuals:
 //
-// Each detector's score is scaled so that 1 is its alert level; a reading's
-// score is the largest, and Result says which detector and which fields
-// drove it. A device raises nothing while it warms up (its forest's samples
-// filling, its profile learning a day). Numeric fields only: status and the
-// strings never reach the detector.
+//   - rcf: the shard's forest over the residual vectors of all its
+//     devices, for points unlike anything the shard has been seeing;
+//   - correlation: each field's residual against what the other fields'
+//     residuals predict for it (under the device's own running
+//     covariance), averaged, for fields that usually move together
+//     breaking apart while each stays within its range;
+//   - context: a short average of each residual, for level shifts and
+//     values that are normal in themselves but wrong for the time of day;
+//   - drift: a longer average of each residual, for slow walks away;
+//   - repeat: how many identical readings in a row, for a stuck sensor
+//     (which looks more normal to a forest, not less);
+//   - jump: each field's step away from its last few readings, in its own
+//     typical steps, for spikes and sudden jumps on fields whose swings the
+//     time-of-day profile does not explain (cycles of other periods, walks).
+//
+// No detector has a fixed alert level. For each device and detector, the
+// level is the score the device's own recent scores exceed with probability
+// q per reading (tail.go: a generalized Pareto tail over the upper 5 %),
+// where q spreads the false-alert budget (Config.AlertsPerDay) over the
+// device's readings per day (measured from its timestamps) and the five
+// detectors. A detector whose scores wander widely on a device (weather,
+// a machine switched on and off, a battery draining) gets a level that
+// wander does not reach; a change beyond the envelope the device has shown
+// still does. Each detector's score is divided by its level, so 1 is the
+// alert level; Result says which detector and which fields drove it.
+//
+// A device raises nothing while it warms up (Config.WarmUp readings, and
+// in each hour of the day until its profile has seen that hour). An alert is the first anomalous reading after a quiet
+// spell (Config.Quiet readings): one event, however long it lasts.
+// Numeric fields only: status and the strings never reach the detector.
 package anomaly
 
 import (
@@ -29,74 +51,104 @@ import (
 
 // Detector names, as Result.Detector reports them.
 const (
-	ByForest  = "rcf"
-	ByRepeat  = "repeat"
-	ByDrift   = "drift"
-	ByContext = "context"
+	ByForest      = "rcf"
+	ByCorrelation = "correlation"
+	ByContext     = "context"
+	ByDrift       = "drift"
+	ByRepeat      = "repeat"
+	ByJump        = "jump"
 )
 
-// Detectors lists them in report order.
-var Detectors = []string{ByForest, ByRepeat, ByDrift, ByContext}
+// Detectors lists them in report order (and slab order).
+var Detectors = []string{ByForest, ByCorrelation, ByContext, ByDrift, ByRepeat, ByJump}
+
+// Indices of Detectors; the forest scores the whole reading, the others
+// each field apart.
+const (
+	kForest = iota
+	kCorrelation
+	kContext
+	kDrift
+	kRepeat
+	kJump
+)
 
 // Config sets the detector's parameters; zero values take the defaults.
 type Config struct {
 	// Fields names the numeric fields, in the order Reading.Values has them. Required.
 	Fields []string
-	// Shingle is how many consecutive readings form one forest point. Default 1: on the labeled streams longer shingles dilute a one-reading spike over more dimensions (make detect-eval measures it).
-	Shingle int
-	// Trees, SampleSize and TimeDecay are the forest's (rcf.Config). Defaults 30, 128, 1/(10*SampleSize).
+	// AlertsPerDay is the false-alert budget: how many alerts a device
+	// behaving as it has been may raise per day, at most. Default 1.
+	AlertsPerDay float64
+	// Trees, SampleSize and TimeDecay are the shard forest's (rcf.Config).
+	// Defaults 50, 256 and 1/(10*SampleSize).
 	Trees, SampleSize int
 	TimeDecay         float64
-	// Seed makes every device's forest deterministic.
+	// Seed makes the forest deterministic.
 	Seed uint64
-	// ForestZ is the forest's alert level: how many standard deviations a
-	// score must lie above the device's recent scores. Default 6.
-	ForestZ float64
-	// Repeats is how many identical readings in a row make a field stuck. Default 20.
-	Repeats int
-	// DriftH is the CUSUM's alert level in residual standard deviations
-	// (slack 1). Default 15.
-	DriftH float64
-	// ContextZ is the alert level of the residual's short average. Default 3.
-	ContextZ float64
-	// Sensitivity multiplies every alert level (1 = as set; above 1 alerts
-	// less). Default 1.1, the level make detect-eval sets for at most one false
-	// alert per device and day on its clean stream.
-	Sensitivity float64
 	// WarmUp is how many readings a device sends before it may raise
-	// anything. Default 2*SampleSize. The profile detectors (drift,
-	// context) also wait until every hour of the day has been seen.
+	// anything. Default 120.
 	WarmUp int
+	// AnyHour lets a device raise anomalies in an hour of the day its
+	// profile has not learnt yet (a short demonstration stream). By
+	// default a reading is scored only once its hour of the day has been
+	// seen for an hour's worth of the device's readings (at most WarmUp/2):
+	// about a day for a device reading every minute or every few, minutes
+	// for one reading every few seconds.
+	AnyHour bool
+	// Quiet is how many readings without an anomalous one end an event:
+	// the next anomalous reading is a new alert. Default 30.
+	Quiet int
+	// HorizonDays is how far back a device's alert levels and residual
+	// statistics remember, in days of its own readings. Default 7.
+	HorizonDays float64
+	// ContextSpan and DriftSpan are the spans (readings) of the short and
+	// the long average of each residual. Defaults 10 and 60.
+	ContextSpan, DriftSpan int
 }
 
 func (c Config) withDefaults() (Config, error) {
 	if len(c.Fields) == 0 {
 		return c, errors.New("anomaly: no fields")
 	}
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
+	if len(c.Fields) > maxFields {
+		return c, fmt.Errorf("anomaly: %d fields, at most %d", len(c.Fields), maxFields)
 	}
-	deff := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
+	if c.AlertsPerDay == 0 {
+		c.AlertsPerDay = 1
 	}
-	def(&c.Shingle, 1)
-	def(&c.Trees, 30)
-	def(&c.SampleSize, 128)
-	def(&c.Repeats, 20)
-	def(&c.WarmUp, 2*c.SampleSize)
-	deff(&c.ForestZ, 6)
-	deff(&c.DriftH, 15)
-	deff(&c.ContextZ, 3)
-	deff(&c.Sensitivity, 1.1)
-	if c.Shingle < 1 || c.Repeats < 2 || c.WarmUp < 1 || c.ForestZ <= 0 || c.DriftH <= 0 || c.ContextZ <= 0 || c.Sensitivity <= 0 {
-		return c, fmt.Errorf("anomaly: parameters out of range: %+v", c)
+	if c.Trees == 0 {
+		c.Trees = 50
+	}
+	if c.SampleSize == 0 {
+		c.SampleSize = 256
+	}
+	if c.WarmUp == 0 {
+		c.WarmUp = 120
+	}
+	if c.Quiet == 0 {
+		c.Quiet = 30
+	}
+	if c.HorizonDays == 0 {
+		c.HorizonDays = 7
+	}
+	if c.ContextSpan == 0 {
+		c.ContextSpan = 10
+	}
+	if c.DriftSpan == 0 {
+		c.DriftSpan = 60
+	}
+	if math.IsNaN(c.AlertsPerDay) || c.AlertsPerDay <= 0 || c.AlertsPerDay > 1000 || c.WarmUp < 2 || c.Quiet < 1 || c.ContextSpan < 1 || c.DriftSpan < 1 ||
+		math.IsNaN(c.HorizonDays) || c.HorizonDays < 1 || c.HorizonDays > 365 {
+		return c, fmt.Errorf("anomaly: parameters out of range: alerts per day %v (0, 1000], warm-up %d (>= 2), quiet %d (>= 1), horizon %v days [1, 365]",
+			c.AlertsPerDay, c.WarmUp, c.Quiet, c.HorizonDays)
 	}
 	return c, nil
 }
+
+// maxFields bounds the residual vector (the correlation detector solves a
+// fields x fields system per reading).
+const maxFields = 16
 
 // Reading is one device's numeric values at one time; NaN marks a field
 // the record did not carry.
@@ -110,27 +162,31 @@ type Reading struct {
 type Result struct {
 	// Score is the largest detector score; 1 is the alert level.
 	Score float64
-	// Detector is the one that scored highest; Scores has each.
+	// Detector is the one that scored highest; Scores has each, divided by
+	// its level.
 	Detector string
 	Scores   map[string]float64
-	// Anomaly is Score >= 1 on a warmed-up device.
-	Anomaly bool
+	// Anomaly is Score >= 1 on a warmed-up device; Alert marks the first
+	// anomalous reading of an event (after Config.Quiet quiet readings).
+	Anomaly, Alert bool
 	// Warm reports whether the device has finished warming up.
 	Warm bool
 	// Attribution is each field's share of the driving detector's score,
-	// in Config.Fields order; TimeOfDay is the forest's share for the time
-	// features. Fields lists the fields that drove it, largest first.
+	// in Config.Fields order. Fields lists the fields that drove it,
+	// largest first.
 	Attribution []float64
-	TimeOfDay   float64
 	Fields      []string
 	// ForestScore is the forest's raw RCF score (for comparisons with other
 	// RCF implementations).
 	ForestScore float64
 }
 
-// Detector keeps one model per device. It is not safe for concurrent use.
+// Detector keeps the shard's forest and every device's state. It is not
+// safe for concurrent use.
 type Detector struct {
 	cfg     Config
+	forest  *rcf.Forest
+	lay     layout
 	devices map[string]*device
 }
 
@@ -140,271 +196,419 @@ func New(cfg Config) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := rcf.New(cfg.forest(0)); err != nil {
+	f, err := rcf.New(cfg.forest())
+	if err != nil {
 		return nil, err
 	}
-	return &Detector{cfg: cfg, devices: map[string]*device{}}, nil
+	return &Detector{cfg: cfg, forest: f, lay: newLayout(len(cfg.Fields)), devices: map[string]*device{}}, nil
+}
+
+func (c Config) forest() rcf.Config {
+	return rcf.Config{Dimensions: len(c.Fields), Trees: c.Trees, SampleSize: c.SampleSize, TimeDecay: c.TimeDecay, Seed: c.Seed}
 }
 
 // Config returns the parameters, defaults filled in.
 func (d *Detector) Config() Config { return d.cfg }
 
-// Devices is how many devices the detector models.
+// Devices is how many devices the detector keeps.
 func (d *Detector) Devices() int { return len(d.devices) }
-
-func (c Config) dims() int { return c.Shingle*len(c.Fields) + 2 }
-
-func (c Config) forest(device uint64) rcf.Config {
-	return rcf.Config{Dimensions: c.dims(), Trees: c.Trees, SampleSize: c.SampleSize, TimeDecay: c.TimeDecay, Seed: c.Seed ^ device}
-}
 
 const hours = 24
 
-// device is one device's state.
-type device struct {
-	n      int
-	forest *rcf.Forest
-	last   []float64 // last value of each field (for missing ones)
-	// scale: running mean and variance per field (Welford until WarmUp, then slow EWMA).
-	mean, m2 []float64
-	shingle  [][]float64 // ring of scaled readings
-	// forest score statistics (EWMA)
-	scoreMean, scoreVar float64
-	// per field
-	repeat []int
-	// profile: per field and hour, mean and visits; residual variance per field
-	profile   [][hours]float64
-	visits    [][hours]int
-	resVar    []float64
-	cusumHi   []float64
-	cusumLo   []float64
-	shortMean []float64
-}
+// Constants of the detectors' shapes, not of any data: each is a span in
+// readings or a unit of the residuals, chosen before any evaluation.
+const (
+	// clipZ bounds a residual: one wild reading moves every statistic by a
+	// bounded amount.
+	clipZ = 20
+	// localSpan is the jump detector's recent level (readings), spreadSpan
+	// the span of its typical step.
+	localSpan  = 3
+	spreadSpan = 60
+	// ridge keeps the residual covariance invertible.
+	ridge = 0.05
+	// profileMemory is how many visits of an hour its mean averages over
+	// once it has seen that many (about ten days at one reading a minute).
+	profileMemory = 600
+)
 
-func (d *Detector) device(name string) (*device, error) {
-	if dv, ok := d.devices[name]; ok {
-		return dv, nil
-	}
-	f, err := rcf.New(d.cfg.forest(hash(name)))
-	if err != nil {
-		return nil, err
-	}
-	n := len(d.cfg.Fields)
-	dv := &device{forest: f, last: nanSlice(n), mean: make([]float64, n), m2: make([]float64, n),
-		repeat: make([]int, n), profile: make([][hours]float64, n), visits: make([][hours]int, n),
-		resVar: make([]float64, n), cusumHi: make([]float64, n), cusumLo: make([]float64, n), shortMean: make([]float64, n)}
-	d.devices[name] = dv
-	return dv, nil
-}
+// floors are each detector's smallest tail scale, in its own units: below
+// them a score's spread is resolution, not behaviour (a run of readings is
+// counted in whole readings).
+var floors = [6]float64{kForest: 0.02, kCorrelation: 0.5, kContext: 0.1, kDrift: 0.05, kRepeat: 1, kJump: 0.5}
 
 // Process scores one reading and learns from it.
 func (d *Detector) Process(r Reading) (Result, error) {
 	c := d.cfg
-	if len(r.Values) != len(c.Fields) {
-		return Result{}, fmt.Errorf("anomaly: %d values for %d fields", len(r.Values), len(c.Fields))
-	}
-	dv, err := d.device(r.Device)
-	if err != nil {
-		return Result{}, err
-	}
 	nf := len(c.Fields)
-	x := make([]float64, nf)
-	for i, v := range r.Values {
-		switch {
-		case !math.IsNaN(v) && !math.IsInf(v, 0):
-			x[i] = v
-		case !math.IsNaN(dv.last[i]):
-			x[i] = dv.last[i] // a missing value repeats the last one...
-		default:
-			x[i] = 0
+	if len(r.Values) != nf {
+		return Result{}, fmt.Errorf("anomaly: %d values for %d fields", len(r.Values), nf)
+	}
+	dv := d.device(r.Device)
+	L := d.lay
+	s := dv.s
+	at := r.Time.UnixMilli()
+
+	// Cadence: an exponential average of the gaps between readings, so the
+	// budget per reading follows the device's own pace.
+	if dv.n == 0 {
+		dv.first = at
+	} else if gap := float64(at-dv.last) / 1000; gap > 0 {
+		gap = math.Max(1, math.Min(gap, 86400))
+		if s[L.cadence] == 0 {
+			s[L.cadence] = float32(gap)
+		} else {
+			s[L.cadence] += float32((gap - float64(s[L.cadence])) / 20)
 		}
 	}
-	res := Result{Scores: map[string]float64{}, Attribution: make([]float64, nf)}
+	if at > dv.last {
+		dv.last = at
+	}
 	dv.n++
-	res.Warm = dv.n > c.WarmUp
+	perDay := 1440.0
+	if s[L.cadence] > 0 {
+		perDay = 86400 / float64(s[L.cadence])
+	}
+	horizon := c.HorizonDays * perDay
 
-	// Repeat: identical readings in a row (a missing value counts as neither).
-	repeatField, repeatScore := -1, 0.0
+	res := Result{Scores: make(map[string]float64, len(Detectors)), Attribution: make([]float64, nf)}
+	// raw holds each test's score: the forest's and the correlation
+	// detector's, then context, drift and repeat per field (layout.test).
+	raw := make([]float64, L.tests())
+	attr := make([][]float64, len(Detectors))
+	for i := range attr {
+		attr[i] = make([]float64, nf)
+	}
+
+	// Repeat: identical readings in a row (a missing value is neither).
+	steps := make([]float64, nf)
 	for i, v := range r.Values {
-		if math.IsNaN(v) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
-		if v == dv.last[i] {
-			dv.repeat[i]++
+		if float32(v) == s[L.last+i] {
+			s[L.run+i]++
 		} else {
-			dv.repeat[i] = 0
+			s[L.run+i] = 0
 		}
-		dv.last[i] = v
-		if s := float64(dv.repeat[i]+1) / float64(c.Repeats); dv.repeat[i] > 0 && s > repeatScore {
-			repeatField, repeatScore = i, s
+		s[L.last+i] = float32(v)
+		raw[L.test(kRepeat, i)] = float64(s[L.run+i])
+		// Jump: the step from the field's recent level, in its typical steps.
+		local, spread := float64(s[L.local+i]), float64(s[L.spread+i])
+		if dv.n > 1 && !math.IsNaN(float64(s[L.local+i])) {
+			signed := v - local
+			step := math.Abs(signed)
+			unit := math.Max(spread, 1e-9*(math.Abs(local)+1))
+			steps[i] = math.Max(-clipZ, math.Min(clipZ, signed/unit))
+			raw[L.test(kJump, i)] = math.Min(step/unit, clipZ*2)
+			s[L.spread+i] += float32((step - spread) / math.Min(float64(dv.n-1), spreadSpan))
+			s[L.local+i] += float32((v - local) / localSpan)
+		} else {
+			s[L.local+i] = float32(v)
 		}
 	}
-	res.Scores[ByRepeat] = repeatScore
 
-	// Scale each field by its running mean and standard deviation, so a
-	// field with a small range (volts) weighs as much as a large one.
-	z := make([]float64, nf)
-	for i := range x {
-		if dv.n <= c.WarmUp {
-			delta := x[i] - dv.mean[i]
-			dv.mean[i] += delta / float64(dv.n)
-			dv.m2[i] += delta * (x[i] - dv.mean[i])
-		}
-		sd := math.Sqrt(dv.m2[i] / float64(max(dv.n-1, 1)))
-		if dv.n > c.WarmUp {
-			sd = math.Sqrt(dv.m2[i] / float64(c.WarmUp-1))
-		}
-		if sd < 1e-9 {
-			sd = 1
-		}
-		z[i] = (x[i] - dv.mean[i]) / sd
-	}
-
-	// Profile residuals: drift (CUSUM) and context (short average).
+	// Residuals against the time-of-day profile, in the device's own
+	// residual standard deviations.
 	hour := r.Time.UTC().Hour()
-	profileReady := true
-	driftField, driftScore, ctxField, ctxScore := -1, 0.0, -1, 0.0
+	rz := make([]float64, nf)
 	resid := make([]float64, nf)
-	for i := range x {
-		for h := 0; h < hours; h++ {
-			if dv.visits[i][h] < 30 {
-				profileReady = false
-			}
+	present := make([]bool, nf)
+	for i, v := range r.Values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
 		}
-		p := profileAt(dv.profile[i], dv.visits[i], r.Time)
-		if dv.visits[i][hour] == 0 {
-			p = x[i]
+		present[i] = true
+		p := d.profileAt(s, i, r.Time)
+		if s[L.visits+hour] == 0 {
+			p = v
 		}
-		e := x[i] - p
-		sd := math.Sqrt(dv.resVar[i])
+		resid[i] = v - p
+		sd := math.Sqrt(float64(s[L.resVar+i]))
 		if sd < 1e-9 {
 			sd = 1e-9
 		}
-		rz := math.Max(-10, math.Min(10, e/sd)) // one wild reading moves the sums by at most 10
-		if profileReady {
-			dv.cusumHi[i] = math.Max(0, dv.cusumHi[i]+rz-driftSlack)
-			dv.cusumLo[i] = math.Max(0, dv.cusumLo[i]-rz-driftSlack)
-			dv.shortMean[i] += (rz - dv.shortMean[i]) / 10
-			if s := math.Max(dv.cusumHi[i], dv.cusumLo[i]) / c.DriftH; s > driftScore {
-				driftField, driftScore = i, s
-			}
-			if s := math.Abs(dv.shortMean[i]) / c.ContextZ; s > ctxScore {
-				ctxField, ctxScore = i, s
-			}
-		}
-		resid[i] = e
-	}
-	res.Scores[ByDrift], res.Scores[ByContext] = driftScore, ctxScore
-
-	// The forest: the shingle of scaled readings and the time of day.
-	dv.shingle = append(dv.shingle, z)
-	if len(dv.shingle) > c.Shingle {
-		dv.shingle = dv.shingle[1:]
-	}
-	forestScore, forestAttr := 0.0, make([]float64, c.dims())
-	if len(dv.shingle) == c.Shingle {
-		point := make([]float64, 0, c.dims())
-		for _, s := range dv.shingle {
-			point = append(point, s...)
-		}
-		day := float64(r.Time.UTC().Sub(r.Time.UTC().Truncate(24*time.Hour))) / float64(24*time.Hour)
-		point = append(point, math.Sin(2*math.Pi*day), math.Cos(2*math.Pi*day))
-		if forestScore, err = dv.forest.ScoreAndUpdate(point, forestAttr); err != nil {
-			return Result{}, err
-		}
-		res.ForestScore = forestScore
-		if dv.forest.Ready() {
-			sd := math.Sqrt(dv.scoreVar)
-			if sd > 0 {
-				res.Scores[ByForest] = (forestScore - dv.scoreMean) / (sd * c.ForestZ)
-			}
-
-			// Learn the score distribution from ordinary scores only, so an
-			// anomaly does not raise the bar for the next one.
-			if res.Scores[ByForest] < 1 {
-				dv.scoreMean += (forestScore - dv.scoreMean) / 500
-				dv.scoreVar += ((forestScore-dv.scoreMean)*(forestScore-dv.scoreMean) - dv.scoreVar) / 500
-			}
-		} else {
-			// Warming up: the plain running mean and variance.
-			k := float64(dv.forest.Seen())
-			delta := forestScore - dv.scoreMean
-			dv.scoreMean += delta / k
-			dv.scoreVar += (delta*(forestScore-dv.scoreMean) - dv.scoreVar) / k
-		}
+		rz[i] = math.Max(-clipZ, math.Min(clipZ, resid[i]/sd))
 	}
 
-	// The verdict: the detector with the largest score, and its fields.
-	for _, name := range Detectors {
-		s := res.Scores[name] / c.Sensitivity
-		res.Scores[name] = s
-		if s > res.Score || res.Detector == "" {
-			res.Score, res.Detector = s, name
+	// Context and drift, field by field: a short and a long average of
+	// the residual.
+	for i := range rz {
+		if !present[i] {
+			continue
+		}
+		s[L.ctx+i] += float32((rz[i] - float64(s[L.ctx+i])) / float64(c.ContextSpan))
+		s[L.slow+i] += float32((rz[i] - float64(s[L.slow+i])) / float64(c.DriftSpan))
+		raw[L.test(kContext, i)] = math.Abs(float64(s[L.ctx+i]))
+		raw[L.test(kDrift, i)] = math.Abs(float64(s[L.slow+i]))
+	}
+
+	// Correlation: each field's step against what the other fields' steps
+	// say it should be, under the device's running covariance of steps
+	// (the conditional residual, in its own standard deviations). Fields
+	// driven by one cause move together step by step; when one stops
+	// following, its conditional residual grows by as much as the link
+	// was tight (1/(1-r^2) in variance). A break lasts, so the score is
+	// the squared conditional residual averaged over the long span (about
+	// 1 while the link holds).
+	level := make([]float64, nf)
+	for i, v := range r.Values {
+		if !present[i] {
+			continue
+		}
+		// The field's level over the long span, in its spread over the
+		// horizon: the scale at which slowly coupled fields move together.
+		span := math.Min(float64(dv.n), horizon)
+		s[L.lvl+i] += float32((v - float64(s[L.lvl+i])) / math.Min(float64(dv.n), float64(c.DriftSpan)))
+		s[L.lvlMean+i] += float32((float64(s[L.lvl+i]) - float64(s[L.lvlMean+i])) / span)
+		dev := float64(s[L.lvl+i]) - float64(s[L.lvlMean+i])
+		s[L.lvlVar+i] += float32((dev*dev - float64(s[L.lvlVar+i])) / span)
+		level[i] = math.Max(-clipZ, math.Min(clipZ, dev/math.Sqrt(math.Max(float64(s[L.lvlVar+i]), 1e-12))))
+	}
+	for i, ci := range d.conditional(s, level) {
+		if !present[i] {
+			continue
+		}
+		raw[L.test(kCorrelation, i)] = math.Abs(ci)
+	}
+
+	// The shard's forest over the residual vector.
+	point := make([]float64, nf)
+	for i := range rz {
+		point[i] = math.Max(-10, math.Min(10, rz[i]))
+	}
+	// Until the shard's forest has filled its samples its scores mean
+	// little: the forest's test scores nothing, the others go on.
+	ready := d.forest.Ready()
+	fs, err := d.forest.ScoreAndUpdate(point, attr[0])
+	if err != nil {
+		return Result{}, err
+	}
+	res.ForestScore = fs
+	if ready {
+		raw[0] = fs
+	}
+
+	// Levels from the device's own tails, and the verdict.
+	hourSeen := float64(s[L.visits+hour]) >= math.Min(float64(c.WarmUp)/2, perDay/hours)
+	res.Warm = dv.n > uint32(c.WarmUp) && (c.AnyHour || hourSeen)
+	// The budget per reading, spread over every test (a union bound: the
+	// tests together exceed their levels at most AlertsPerDay times a day
+	// on readings like the device's recent ones).
+	q := c.AlertsPerDay / (perDay * float64(L.tests()))
+	levels := make([]float64, L.tests())
+	for k, name := range Detectors {
+		best := 0.0
+		for i := range nf {
+			j := L.test(k, i)
+			if k == kForest && i > 0 {
+				break
+			}
+			levels[j] = L.tail(s, j).level(q, floors[k], k == kForest)
+			sc := 0.0
+			if levels[j] > 0 {
+				sc = raw[j] / levels[j]
+			}
+			if k != kForest {
+				attr[k][i] = sc
+			}
+			best = math.Max(best, sc)
+		}
+		res.Scores[name] = best
+		if best > res.Score || res.Detector == "" {
+			res.Score, res.Detector = best, name
 		}
 	}
-	switch res.Detector {
-	case ByForest:
-		for k, a := range forestAttr[:c.Shingle*nf] {
-			res.Attribution[k%nf] += a
-		}
-		res.TimeOfDay = forestAttr[c.Shingle*nf] + forestAttr[c.Shingle*nf+1]
-	case ByRepeat:
-		setOne(res.Attribution, repeatField, res.Score)
-	case ByDrift:
-		setOne(res.Attribution, driftField, res.Score)
-	case ByContext:
-		setOne(res.Attribution, ctxField, res.Score)
-	}
+	k := indexOf(res.Detector)
+	copy(res.Attribution, attr[k])
 	res.Fields = topFields(c.Fields, res.Attribution)
 	res.Anomaly = res.Warm && res.Score >= 1
+	if res.Anomaly {
+		res.Alert = dv.quiet >= uint32(c.Quiet)
+		dv.quiet = 0
+	} else if dv.quiet < math.MaxUint32 {
+		dv.quiet++
+	}
 
-	// Learn each hour's mean and the residual variance; while a device
-	// looks anomalous, a tenth as fast, so a shift that lasts hours is not
-	// learnt as normal (and its end reported as an anomaly of its own),
-	// while one that stays is absorbed over days.
+	// Learning. Every test learns from every reading, so what a device
+	// does often (noisy spells, a machine switched on and off) becomes its
+	// normal; a score above its level counts as an ordinary excess (tail.learn),
+	// so one anomaly raises the bar by little and a recurring one only
+	// slowly. The
+	// profile and residual scale learn a tenth as fast while a device
+	// looks anomalous, so a shift that lasts hours is not learnt as normal
+	// (and its end reported as an anomaly of its own), while one that stays
+	// is absorbed over days.
 	rate := 1.0
 	if res.Warm && res.Score >= 0.5 {
 		rate = 0.1
 	}
-	for i := range x {
-		if math.IsNaN(r.Values[i]) {
+	// The first half of the warm-up feeds only the statistics the scores
+	// are made of (profile, residual scale, steps, covariance): their
+	// scores are not yet the device's.
+	if dv.n > uint32(c.WarmUp/2) {
+		for j, x := range raw {
+			if j == L.test(kForest, 0) && !ready {
+				continue
+			}
+			L.tail(s, j).learn(x, float64(dv.n-uint32(c.WarmUp/2)), horizon, levels[j])
+		}
+	}
+	if s[L.visits+hour] < profileMemory {
+		s[L.visits+hour]++
+	}
+	visits := float64(s[L.visits+hour])
+	for i, v := range r.Values {
+		if !present[i] {
 			continue
 		}
-		dv.visits[i][hour]++
-		dv.profile[i][hour] += rate * (x[i] - dv.profile[i][hour]) / float64(min(dv.visits[i][hour], profileMemory))
-		if dv.visits[i][hour] > 1 {
-			dv.resVar[i] += rate * (resid[i]*resid[i] - dv.resVar[i]) / float64(min(dv.n, 500))
+		pi := L.profile + i*hours + hour
+		s[pi] += float32(rate * (v - float64(s[pi])) / visits)
+		if visits > 1 {
+			span := math.Min(float64(dv.n), horizon)
+			s[L.resVar+i] += float32(rate * (resid[i]*resid[i] - float64(s[L.resVar+i])) / span)
 		}
 	}
-	if res.Anomaly && res.Detector == ByDrift {
-		// A reported drift starts counting again, so it is reported once.
-		for i := range dv.cusumHi {
-			dv.cusumHi[i], dv.cusumLo[i] = 0, 0
-		}
-	}
+	d.learnCovariance(s, level, present, rate, math.Min(float64(dv.n), perDay))
 	return res, nil
 }
 
-// profileAt interpolates the hourly means at t (bucket centres on the half hour).
-func profileAt(p [hours]float64, visits [hours]int, t time.Time) float64 {
+// profileAt interpolates field i's hourly means at t (bucket centres on
+// the half hour).
+func (d *Detector) profileAt(s []float32, i int, t time.Time) float64 {
+	L := d.lay
 	t = t.UTC()
 	pos := float64(t.Hour()) + float64(t.Minute())/60 - 0.5
 	h0 := int(math.Floor(pos))
 	w := pos - float64(h0)
 	a, b := (h0+hours)%hours, (h0+1)%hours
-	if visits[a] == 0 {
-		return p[b]
+	pa, pb := float64(s[L.profile+i*hours+a]), float64(s[L.profile+i*hours+b])
+	switch {
+	case s[L.visits+a] == 0:
+		return pb
+	case s[L.visits+b] == 0:
+		return pa
 	}
-	if visits[b] == 0 {
-		return p[a]
-	}
-	return p[a]*(1-w) + p[b]*w
+	return pa*(1-w) + pb*w
 }
 
-func setOne(attr []float64, i int, v float64) {
-	if i >= 0 {
-		attr[i] = v
+// conditional is, per field, (P d)_i / sqrt(P_ii) with d = rz - mu and P
+// the inverse of (Cov + ridge I): field i's residual less its best linear
+// prediction from the other fields', in that residual's standard
+// deviations. Zero where the covariance is not positive definite.
+func (d *Detector) conditional(s []float32, rz []float64) []float64 {
+	L := d.lay
+	n := len(rz)
+	a := make([]float64, n*n)
+	diff := make([]float64, n)
+	for i := range n {
+		diff[i] = rz[i] - float64(s[L.mu+i])
+		for j := 0; j <= i; j++ {
+			v := float64(s[L.cov+packed(i, j)])
+			a[i*n+j], a[j*n+i] = v, v
+		}
+		a[i*n+i] += ridge
 	}
+	out := make([]float64, n)
+	y, pii, ok := solveSPD(a, diff, n)
+	if !ok {
+		return out
+	}
+	for i := range n {
+		out[i] = math.Max(-clipZ, math.Min(clipZ, y[i]/math.Sqrt(pii[i])))
+	}
+	return out
+}
+
+func (d *Detector) learnCovariance(s []float32, rz []float64, present []bool, rate, span float64) {
+	L := d.lay
+	w := rate / math.Max(span, 1)
+	for i := range rz {
+		if present[i] {
+			s[L.mu+i] += float32(w * (rz[i] - float64(s[L.mu+i])))
+		}
+	}
+	for i := range rz {
+		for j := 0; j <= i; j++ {
+			if !present[i] || !present[j] {
+				continue
+			}
+			di, dj := rz[i]-float64(s[L.mu+i]), rz[j]-float64(s[L.mu+j])
+			p := L.cov + packed(i, j)
+			s[p] += float32(w * (di*dj - float64(s[p])))
+		}
+	}
+}
+
+// packed is the index of (i, j), j <= i, in a packed lower triangle.
+func packed(i, j int) int { return i*(i+1)/2 + j }
+
+// solveSPD solves a x = b for a symmetric positive definite a (n x n, row
+// major) by Cholesky, and returns the diagonal of a's inverse too; ok is
+// false when a is not positive definite.
+func solveSPD(a, b []float64, n int) (x, invDiag []float64, ok bool) {
+	l := make([]float64, n*n)
+	for i := range n {
+		for j := 0; j <= i; j++ {
+			sum := a[i*n+j]
+			for k := range j {
+				sum -= l[i*n+k] * l[j*n+k]
+			}
+			if i == j {
+				if sum <= 1e-12 {
+					return nil, nil, false
+				}
+				l[i*n+i] = math.Sqrt(sum)
+			} else {
+				l[i*n+j] = sum / l[j*n+j]
+			}
+		}
+	}
+	y := make([]float64, n)
+	for i := range n {
+		sum := b[i]
+		for k := range i {
+			sum -= l[i*n+k] * y[k]
+		}
+		y[i] = sum / l[i*n+i]
+	}
+	x = make([]float64, n)
+	for i := n - 1; i >= 0; i-- {
+		sum := y[i]
+		for k := i + 1; k < n; k++ {
+			sum -= l[k*n+i] * x[k]
+		}
+		x[i] = sum / l[i*n+i]
+	}
+	// inverse(a) = inverse(L)' inverse(L): its diagonal is the column sums
+	// of squares of inverse(L).
+	inv := make([]float64, n*n) // inverse(L), lower triangular
+	for j := range n {
+		inv[j*n+j] = 1 / l[j*n+j]
+		for i := j + 1; i < n; i++ {
+			sum := 0.0
+			for k := j; k < i; k++ {
+				sum -= l[i*n+k] * inv[k*n+j]
+			}
+			inv[i*n+j] = sum / l[i*n+i]
+		}
+	}
+	invDiag = make([]float64, n)
+	for j := range n {
+		for i := j; i < n; i++ {
+			invDiag[j] += inv[i*n+j] * inv[i*n+j]
+		}
+	}
+	return x, invDiag, true
+}
+
+func indexOf(name string) int {
+	for i, n := range Detectors {
+		if n == name {
+			return i
+		}
+	}
+	return 0
 }
 
 // topFields names the fields that carry most of the attribution: those
@@ -425,31 +629,3 @@ func topFields(names []string, attr []float64) []string {
 	}
 	return out
 }
-
-func nanSlice(n int) []float64 {
-	s := make([]float64, n)
-	for i := range s {
-		s[i] = math.NaN()
-	}
-	return s
-}
-
-// hash is FNV-1a: each device's forest gets a seed of its own.
-func hash(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
-
-// driftSlack is the CUSUM's allowance per reading, in residual standard
-// deviations: a profile that is a little off (it averages each hour) must
-// not add up to a drift.
-const driftSlack = 1.0
-
-// profileMemory is how many visits of an hour its mean averages over once
-// it has seen that many (60 a day at one reading a minute: about ten
-// days), so a drift of an hour or two is not learnt as the new normal.
-const profileMemory = 600

@@ -2,62 +2,67 @@ package anomaly
 
 import (
 	"bytes"
-	"compress/gzip"
-	"encoding/gob"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
+	"sort"
 
 	"github.com/refdatalake/datalake/internal/rcf"
 )
 
-// CheckpointVersion is the format MarshalBinary writes; UnmarshalBinary
-// refuses others, and a checkpoint of other fields or forest parameters.
-const CheckpointVersion = 1
+// CheckpointVersion is the format MarshalBinary writes; Restore refuses
+// others, and a checkpoint of other fields or forest parameters.
+const CheckpointVersion = 2
 
 var checkpointMagic = []byte("ADET")
 
-// snapshot is what a checkpoint holds (gob, gzip-compressed).
-type snapshot struct {
-	Config  Config
-	Devices map[string]deviceSnapshot
-}
+// MaxCheckpointBytes bounds what Restore reads: far above the ~1 KB per
+// device of a real checkpoint (10,000 devices write about 8 MB).
+const MaxCheckpointBytes = 256 << 20
 
-type deviceSnapshot struct {
-	N                                   int
-	Last, Mean, M2                      []float64
-	Shingle                             [][]float64
-	ScoreMean, ScoreVar                 float64
-	Repeat                              []int
-	Profile                             [][hours]float64
-	Visits                              [][hours]int
-	ResVar, CusumHi, CusumLo, ShortMean []float64
-	Forest                              []byte // rcf.Forest.MarshalBinary
-}
-
-// MarshalBinary writes every device's model: a versioned, gzip-compressed
-// checkpoint.
+// MarshalBinary writes the forest and every device's state: "ADET", the
+// version, the fields, the forest (rcf.Forest.MarshalBinary), then per
+// device (sorted by name, so equal states write equal bytes) its name,
+// counters and slab as little-endian float32s.
 func (d *Detector) MarshalBinary() ([]byte, error) {
-	s := snapshot{Config: d.cfg, Devices: map[string]deviceSnapshot{}}
-	for name, dv := range d.devices {
-		f, err := dv.forest.MarshalBinary()
-		if err != nil {
-			return nil, fmt.Errorf("anomaly: device %s: %w", name, err)
-		}
-		s.Devices[name] = deviceSnapshot{N: dv.n, Last: dv.last, Mean: dv.mean, M2: dv.m2, Shingle: dv.shingle,
-			ScoreMean: dv.scoreMean, ScoreVar: dv.scoreVar, Repeat: dv.repeat, Profile: dv.profile, Visits: dv.visits,
-			ResVar: dv.resVar, CusumHi: dv.cusumHi, CusumLo: dv.cusumLo, ShortMean: dv.shortMean, Forest: f}
+	forest, err := d.forest.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("anomaly: forest: %w", err)
 	}
 	var b bytes.Buffer
+	b.Grow(len(forest) + len(d.devices)*(4*d.lay.size+64))
 	b.Write(checkpointMagic)
 	b.WriteByte(CheckpointVersion)
-	z, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
-	if err := gob.NewEncoder(z).Encode(s); err != nil {
-		return nil, fmt.Errorf("anomaly: encode checkpoint: %w", err)
+	u := func(v uint64) { b.Write(binary.AppendUvarint(nil, v)) }
+	str := func(s string) { u(uint64(len(s))); b.WriteString(s) }
+	u(uint64(len(d.cfg.Fields)))
+	for _, f := range d.cfg.Fields {
+		str(f)
 	}
-	if err := z.Close(); err != nil {
-		return nil, err
+	u(uint64(len(forest)))
+	b.Write(forest)
+	names := make([]string, 0, len(d.devices))
+	for n := range d.devices {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	u(uint64(len(names)))
+	u(uint64(d.lay.size))
+	buf := make([]byte, 4*d.lay.size)
+	for _, n := range names {
+		dv := d.devices[n]
+		str(n)
+		u(uint64(dv.n))
+		b.Write(binary.LittleEndian.AppendUint64(nil, uint64(dv.first)))
+		b.Write(binary.LittleEndian.AppendUint64(nil, uint64(dv.last)))
+		u(uint64(dv.quiet))
+		for i, v := range dv.s {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+		}
+		b.Write(buf)
 	}
 	return b.Bytes(), nil
 }
@@ -65,13 +70,17 @@ func (d *Detector) MarshalBinary() ([]byte, error) {
 // ErrIncompatible is a checkpoint of another version or configuration.
 var ErrIncompatible = errors.New("anomaly: incompatible checkpoint")
 
-// Restore returns a detector with cfg and the devices of the checkpoint.
-// A checkpoint of another version, fields or forest is ErrIncompatible;
-// damaged data is another error. Either way the caller starts afresh.
+// Restore returns a detector with cfg and the forest and devices of the
+// checkpoint. A checkpoint of another version, fields or forest is
+// ErrIncompatible; damaged data is another error. The caller decides what
+// to do with either: the lake's detector logs it, counts it and alarms.
 func Restore(cfg Config, data []byte) (*Detector, error) {
 	d, err := New(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if len(data) > MaxCheckpointBytes {
+		return nil, fmt.Errorf("anomaly: checkpoint of %d bytes is over the %d-byte limit", len(data), MaxCheckpointBytes)
 	}
 	if len(data) < len(checkpointMagic)+1 || !bytes.Equal(data[:len(checkpointMagic)], checkpointMagic) {
 		return nil, errors.New("anomaly: not a detector checkpoint")
@@ -79,45 +88,101 @@ func Restore(cfg Config, data []byte) (*Detector, error) {
 	if v := data[len(checkpointMagic)]; v != CheckpointVersion {
 		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrIncompatible, v, CheckpointVersion)
 	}
-	z, err := gzip.NewReader(bytes.NewReader(data[len(checkpointMagic)+1:]))
+	r := &reader{b: data[len(checkpointMagic)+1:]}
+	nf := r.u(maxFields)
+	fields := make([]string, nf)
+	for i := range fields {
+		fields[i] = r.str()
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if !slices.Equal(fields, d.cfg.Fields) {
+		return nil, fmt.Errorf("%w: written for fields %v, this detector has %v", ErrIncompatible, fields, d.cfg.Fields)
+	}
+	forestBytes := r.bytes(r.u(uint64(len(data))))
+	if r.err != nil {
+		return nil, r.err
+	}
+	f, err := rcf.UnmarshalBinary(forestBytes)
 	if err != nil {
-		return nil, fmt.Errorf("anomaly: checkpoint damaged: %w", err)
+		return nil, fmt.Errorf("anomaly: forest: %w", err)
 	}
-	var s snapshot
-	if err := gob.NewDecoder(io.LimitReader(z, 512<<20)).Decode(&s); err != nil {
-		return nil, fmt.Errorf("anomaly: checkpoint damaged: %w", err)
+	fc, want := f.Config(), d.cfg.forest()
+	if fc.Dimensions != want.Dimensions || fc.Trees != d.cfg.Trees || fc.SampleSize != d.cfg.SampleSize {
+		return nil, fmt.Errorf("%w: a forest of %d dimensions, %d trees of %d points; this detector has %d, %d, %d",
+			ErrIncompatible, fc.Dimensions, fc.Trees, fc.SampleSize, want.Dimensions, d.cfg.Trees, d.cfg.SampleSize)
 	}
-	c := d.cfg
-	if !slices.Equal(s.Config.Fields, c.Fields) || s.Config.Shingle != c.Shingle || s.Config.Trees != c.Trees ||
-		s.Config.SampleSize != c.SampleSize || s.Config.TimeDecay != c.TimeDecay {
-		return nil, fmt.Errorf("%w: written for fields %v, shingle %d, %d trees of %d points; this detector has %v, %d, %d, %d",
-			ErrIncompatible, s.Config.Fields, s.Config.Shingle, s.Config.Trees, s.Config.SampleSize, c.Fields, c.Shingle, c.Trees, c.SampleSize)
+	d.forest = f
+	count := r.u(uint64(len(data)))
+	if size := r.u(1 << 20); r.err == nil && int(size) != d.lay.size {
+		return nil, fmt.Errorf("%w: device state of %d values, this build keeps %d", ErrIncompatible, size, d.lay.size)
 	}
-	n := len(c.Fields)
-	for name, ds := range s.Devices {
-		f, err := rcf.UnmarshalBinary(ds.Forest)
-		if err != nil {
-			return nil, fmt.Errorf("anomaly: device %s: %w", name, err)
+	for range count {
+		name := r.str()
+		dv := &device{n: uint32(r.u(math.MaxUint32)), first: int64(r.u64()), last: int64(r.u64()), quiet: uint32(r.u(math.MaxUint32)), s: make([]float32, d.lay.size)}
+		raw := r.bytes(uint64(4 * d.lay.size))
+		if r.err != nil {
+			return nil, r.err
 		}
-		if f.Config().Dimensions != c.dims() {
-			return nil, fmt.Errorf("%w: device %s has a forest of %d dimensions", ErrIncompatible, name, f.Config().Dimensions)
+		for i := range dv.s {
+			dv.s[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 		}
-		for _, l := range [][]float64{ds.Last, ds.Mean, ds.M2, ds.ResVar, ds.CusumHi, ds.CusumLo, ds.ShortMean} {
-			if len(l) != n {
-				return nil, fmt.Errorf("anomaly: checkpoint damaged: device %s", name)
-			}
-		}
-		if len(ds.Repeat) != n || len(ds.Profile) != n || len(ds.Visits) != n || len(ds.Shingle) > c.Shingle {
-			return nil, fmt.Errorf("anomaly: checkpoint damaged: device %s", name)
-		}
-		for _, sh := range ds.Shingle {
-			if len(sh) != n {
-				return nil, fmt.Errorf("anomaly: checkpoint damaged: device %s", name)
-			}
-		}
-		d.devices[name] = &device{n: ds.N, forest: f, last: ds.Last, mean: ds.Mean, m2: ds.M2, shingle: ds.Shingle,
-			scoreMean: ds.ScoreMean, scoreVar: ds.ScoreVar, repeat: ds.Repeat, profile: ds.Profile, visits: ds.Visits,
-			resVar: ds.ResVar, cusumHi: ds.CusumHi, cusumLo: ds.CusumLo, shortMean: ds.ShortMean}
+		d.devices[name] = dv
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if len(r.b) != 0 {
+		return nil, fmt.Errorf("anomaly: checkpoint damaged: %d bytes after the last device", len(r.b))
 	}
 	return d, nil
 }
+
+// reader reads a checkpoint; the first error sticks.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) damaged(what string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("anomaly: checkpoint damaged: %s: %w", what, io.ErrUnexpectedEOF)
+	}
+}
+
+func (r *reader) u(max uint64) uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 || v > max {
+		r.damaged("a count")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) u64() uint64 {
+	b := r.bytes(8)
+	if r.err != nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
+func (r *reader) bytes(n uint64) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.b)) {
+		r.damaged("a value")
+		return nil
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+func (r *reader) str() string { return string(r.bytes(r.u(1 << 16))) }
