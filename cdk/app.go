@@ -111,6 +111,7 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		AlarmEmail:                   cfg.AlarmEmail,
 		AnalyticsBucket:              lake.Storage.AnalyticsBucket,
 		AnomalyAlertMinutes:          cfg.AnomalyAlertMinutes,
+		AnomalyAlertsPerDay:          cfg.AnomalyAlertsPerDay,
 		Emulator:                     cfg.Emulator,
 	})
 	if err != nil {

@@ -102,6 +102,10 @@ type Config struct {
 	AlarmEmail string
 	// AnomalyAlertMinutes is the least time between two anomaly alerts of one device.
 	AnomalyAlertMinutes int
+	// AnomalyAlertsPerDay is the anomaly detector's false-alert budget:
+	// alerts a device behaving as it has been may raise per day. Each
+	// device's alert levels are set from it and the device's own history.
+	AnomalyAlertsPerDay float64
 	// MonthlyBudgetUsd is the account's monthly AWS Budgets cost budget,
 	// warning the alarm topic at 80% actual and 100% forecast; 0 = none.
 	MonthlyBudgetUsd float64
@@ -191,6 +195,7 @@ func defaultsFor(profile string) (Config, error) {
 		LambdaArch:                  "arm64",
 		MonthlyBudgetUsd:            50,
 		AnomalyAlertMinutes:         60,
+		AnomalyAlertsPerDay:         1,
 		AuditLogExpiryDays:          365,
 	}
 	switch profile {
@@ -287,6 +292,7 @@ var settings = []setting{
 	boolSetting("mlScheduleEnabled", "turn the scheduled training run on", func(c *Config) *bool { return &c.MlScheduleEnabled }),
 	stringSetting("alarmEmail", "e-mail subscribed to the alarm topic; empty = none", nil, func(c *Config) *string { return &c.AlarmEmail }),
 	intSetting("anomalyAlertMinutes", "least minutes between two anomaly alerts of one device (every anomaly is in the table)", 1, 10080, func(c *Config) *int { return &c.AnomalyAlertMinutes }),
+	floatSetting("anomalyAlertsPerDay", "false-alert budget per device and day: each device's alert levels are set from it and its own history", 0.01, 100, func(c *Config) *float64 { return &c.AnomalyAlertsPerDay }),
 	// Any number parses; Validate judges it with ops.CheckBudget, so every
 	// budget out of bounds gets the same message.
 	floatSetting("monthlyBudgetUsd", "monthly AWS Budgets cost budget of the account (USD, 2 decimals); warns the alarm topic at 80% actual, 100% forecast; 0 = none", math.Inf(-1), math.Inf(1), func(c *Config) *float64 { return &c.MonthlyBudgetUsd }),

@@ -148,8 +148,11 @@ func TestLifecyclePerProfile(t *testing.T) {
 			check(t, "curated: noncurrent expiry and multipart abort", func() {
 				tpl.HasResourceProperties(jsiiStr("AWS::S3::Bucket"), obj(*dataBucketWithLogPrefix("curated/", lifecycle(common...))))
 			})
-			check(t, "analytics: athena-results/ expiry", func() {
-				rules := append([]any{obj(map[string]any{"Id": "expire-athena-results", "Prefix": "athena-results/", "ExpirationInDays": c.athenaResults})}, common...)
+			check(t, "analytics: athena-results/ expiry, detector checkpoints' versions kept a day", func() {
+				rules := append([]any{
+					obj(map[string]any{"Id": "expire-athena-results", "Prefix": "athena-results/", "ExpirationInDays": c.athenaResults}),
+					obj(map[string]any{"Id": "expire-old-detector-checkpoints", "Prefix": "detector/checkpoints/", "NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": 1}}),
+				}, common...)
 				tpl.HasResourceProperties(jsiiStr("AWS::S3::Bucket"), obj(*dataBucketWithLogPrefix("analytics/", lifecycle(rules...))))
 			})
 			check(t, "access logs expire", func() {

@@ -30,17 +30,22 @@ func (s *Stack) addDetector(cfg Props) error {
 		"LAKE_KEY_ARN":           *cfg.LakeKey.KeyArn(),
 		"ALERT_TOPIC_ARN":        *s.AlarmTopic.TopicArn(),
 		"ALERT_INTERVAL_MINUTES": strconv.Itoa(cfg.AnomalyAlertMinutes),
+		"ALERTS_PER_DAY":         strconv.FormatFloat(cfg.AnomalyAlertsPerDay, 'f', -1, 64),
 	}
 	if cfg.Emulator {
-		env["DETECT_SAMPLE_SIZE"], env["DETECT_TREES"], env["DETECT_WARM_UP"] = "32", "20", "48"
+		// A local run sends a few minutes of readings: a small forest, a
+		// short warm-up, and any hour of the day scored.
+		env["DETECT_SAMPLE_SIZE"], env["DETECT_TREES"], env["DETECT_WARM_UP"], env["DETECT_ANY_HOUR"] = "32", "20", "48", "true"
 	}
 	det, err := golambda.New(s.Stack, "Detect", golambda.Props{
 		Arch: cfg.LambdaArch, LogRetentionDays: cfg.LogRetentionDays, AllowDestroy: cfg.AllowDestroy,
 		Package:     "./lambdas/detect",
-		Description: "Streaming anomaly detection on the telemetry stream: a Random Cut Forest per device with repeat, drift and context detectors; anomalies to S3, alerts to SNS",
+		Description: "Streaming anomaly detection on the telemetry stream: a Random Cut Forest per shard and jump, context, drift, repeat and correlation detectors per field, alert levels from each device's history; anomalies to S3, alerts to SNS",
 		LakeKey:     cfg.LakeKey,
-		// The models of every device of a shard live in memory; 1 GB gives
-		// the CPU share of about half a vCPU.
+		// A shard's state is small (about 2 KB a device in memory: 10,000
+		// devices take 18 MiB); 1 GB is for the CPU share, about half a vCPU,
+		// which scores some 10,000 readings a second against a shard's
+		// 1,000 records a second at most.
 		MemoryMB:         1024,
 		Timeout:          awscdk.Duration_Minutes(jsii.Number(2)),
 		Environment:      env,

@@ -71,8 +71,12 @@ type Props struct {
 	// AnomalyAlertMinutes is the least time between two anomaly alerts of
 	// one device. Default 60.
 	AnomalyAlertMinutes int
-	// Emulator shrinks the detector's forests and warm-up (32 points, 20
-	// trees, 48 readings) so a short local run can see an anomaly.
+	// AnomalyAlertsPerDay is the detector's false-alert budget per device
+	// and day, from which each device's alert levels are set. Default 1.
+	AnomalyAlertsPerDay float64
+	// Emulator shrinks the detector's forest and warm-up (32 points, 20
+	// trees, 48 readings, no day of device time) so a short local run can
+	// see an anomaly.
 	Emulator bool
 }
 
@@ -88,6 +92,9 @@ func (p Props) withDefaults() Props {
 	def(&p.BufferMB, 64)
 	def(&p.LogRetentionDays, 30)
 	def(&p.AnomalyAlertMinutes, 60)
+	if p.AnomalyAlertsPerDay == 0 {
+		p.AnomalyAlertsPerDay = 1
+	}
 	return p
 }
 

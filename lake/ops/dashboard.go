@@ -152,7 +152,7 @@ func (s *Stack) addDashboard(p *Props, jobs []string, machines map[string]awsste
 	if p.Detect != nil {
 		det := fn(p.Detect.FunctionName())
 		rows = append(rows,
-			[]awscloudwatch.IWidget{header("## Anomalies on the stream (detector: Random Cut Forest per device, with repeat, drift and context detectors)")},
+			[]awscloudwatch.IWidget{header("## Anomalies on the stream (detector: a Random Cut Forest per shard and five detectors per field, alert levels from each device's own history)")},
 			[]awscloudwatch.IWidget{
 				graph("Anomalies found (per hour)", 8, []awscloudwatch.IMetric{metric(layout.MetricsNamespace, layout.MetricDetectAnomalies, "Sum", hour, "anomalies", det)}),
 				graph("Readings scored and records skipped (per 5 min)", 8, []awscloudwatch.IMetric{

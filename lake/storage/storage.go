@@ -187,6 +187,13 @@ func NewStack(scope constructs.Construct, id string, props *Props) *Stack {
 	s.CuratedBucket = s.dataBucket("CuratedBucket", "curated/", cfg, removal, nil)
 	s.AnalyticsBucket = s.dataBucket("AnalyticsBucket", "analytics/", cfg, removal, []*awss3.LifecycleRule{
 		{Id: jsii.String("expire-athena-results"), Prefix: jsii.String(layout.AthenaResultsPrefix), Expiration: days(cfg.AthenaResultsExpiryDays)},
+		// The anomaly detector rewrites each shard's checkpoint up to once a
+		// minute: on a versioned bucket every write would keep a version for
+		// noncurrentExpiryDays (1,440 a day per shard). The earlier ones are
+		// worthless once a newer one exists; S3 keeps the shorter of two
+		// overlapping expirations, and 1 day is its shortest.
+		// https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html
+		{Id: jsii.String("expire-old-detector-checkpoints"), Prefix: jsii.String(layout.DetectorCheckpointPrefix), NoncurrentVersionExpiration: days(1)},
 	})
 	if cfg.AuditTrail {
 		s.addAuditTrail(cfg, removal)

@@ -29,6 +29,7 @@ import (
 
 // objectStore is the part of S3 the function uses.
 type objectStore interface {
+	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	CopyObject(context.Context, *s3.CopyObjectInput, ...func(*s3.Options)) (*s3.CopyObjectOutput, error)
@@ -44,13 +45,18 @@ type settings struct {
 	bucket, keyARN, topicARN, functionName string
 	alertEvery                             time.Duration
 	checkpointEvery                        time.Duration
-	detector                               anomaly.Config
+	// maxCheckpoint is the largest checkpoint saved: what restore reads.
+	maxCheckpoint int
+	detector      anomaly.Config
 }
 
 // detector runs one model per shard of the stream. Lambda gives each shard
 // to one invocation at a time (parallelization factor 1), and an execution
 // environment keeps the models between invocations; a new environment
-// resumes a shard from its checkpoint.
+// resumes a shard from its checkpoint. An environment may serve a shard,
+// lose it to another environment that carries it on, and get it back: each
+// batch first compares the model in memory with the checkpoint's last
+// sequence number and resumes from whichever is newer.
 type detector struct {
 	s       settings
 	store   objectStore
@@ -200,6 +206,9 @@ func (d *detector) processShard(ctx context.Context, id string, recs []events.Ki
 		if !res.Anomaly {
 			continue
 		}
+		// Every anomalous reading goes to the table; an alert goes out for
+		// the first reading of an event (the detector's budget holds there),
+		// then at most once per device per alertEvery.
 		e := Event{DeviceID: rd.device, Ts: rd.at.UTC().Format(schema.TimeLayout), Detector: res.Detector, Score: round(res.Score),
 			Fields: res.Fields, Attribution: map[string]float64{}, Shard: id, SequenceNumber: seq, DetectedAt: d.now().UTC().Format(schema.TimeLayout)}
 		for i, f := range sh.model.Config().Fields {
@@ -207,10 +216,10 @@ func (d *detector) processShard(ctx context.Context, id string, recs []events.Ki
 				e.Attribution[f] = round(res.Attribution[i])
 			}
 		}
-		if res.TimeOfDay > 0 {
-			e.Attribution["time_of_day"] = round(res.TimeOfDay)
-		}
 		found = append(found, e)
+		if !res.Alert {
+			continue
+		}
 		if t, ok := sh.lastAlert[rd.device]; !ok || d.now().Sub(t) >= d.s.alertEvery {
 			sh.lastAlert[rd.device] = d.now()
 			alerts = append(alerts, e)
@@ -259,19 +268,49 @@ func seqAfter(a, b string) bool {
 	return x.Cmp(y) > 0
 }
 
+func (s settings) maxCheckpointBytes() int {
+	if s.maxCheckpoint > 0 {
+		return s.maxCheckpoint
+	}
+	return anomaly.MaxCheckpointBytes
+}
+
+// seqMetadata is the checkpoint's user metadata with the last sequence
+// number it covers, so a HEAD tells whether it is newer than a model in
+// memory.
+const seqMetadata = "last-sequence-number"
+
 func (d *detector) checkpointKey(id string) string {
 	return layout.DetectorCheckpointPrefix + id + ".bin"
 }
 
-// shard returns the shard's model: in memory, or from its checkpoint, or
-// new. A checkpoint that cannot be read is copied aside with the reason in
-// the log, and the shard starts warming up again.
+// shard returns the shard's model: the one in memory, unless the
+// checkpoint is newer (another execution environment carried the shard on
+// meanwhile); else the checkpoint's; else a new one. A checkpoint that
+// cannot be read or restored is loud: logged as an error, counted
+// (DetectCheckpointErrors, which an alarm watches), and, when it is damaged
+// or of another version, copied aside before the shard warms up again.
 func (d *detector) shard(ctx context.Context, id string) (*shard, error) {
+	key := d.checkpointKey(id)
 	if sh, ok := d.shards[id]; ok {
-		return sh, nil
+		saved, err := d.store.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &d.s.bucket, Key: &key})
+		switch {
+		case isNotFound(err):
+			return sh, nil
+		case err != nil:
+			d.counts.checkpointErrors++
+			d.log.Error("checkpoint not checked for a newer model", "shard", id, "key", key, "error", err.Error())
+			return nil, fmt.Errorf("head checkpoint s3://%s/%s: %w", d.s.bucket, key, err)
+		}
+		newer := saved.Metadata[seqMetadata]
+		if newer == "" || sh.lastSeq != "" && !seqAfter(newer, sh.lastSeq) {
+			return sh, nil
+		}
+		d.log.Info("the checkpoint is newer than the model in memory: resuming from it", "shard", id,
+			"inMemory", sh.lastSeq, "checkpoint", newer)
+		delete(d.shards, id)
 	}
 	sh := &shard{lastAlert: map[string]time.Time{}, checkpointedAt: d.now()}
-	key := d.checkpointKey(id)
 	out, err := d.store.GetObject(ctx, &s3.GetObjectInput{Bucket: &d.s.bucket, Key: &key})
 	switch {
 	case isNotFound(err):
@@ -289,21 +328,27 @@ func (d *detector) shard(ctx context.Context, id string) (*shard, error) {
 		d.log.Error("checkpoint unreadable", "shard", id, "key", key, "error", err.Error())
 		return nil, fmt.Errorf("read checkpoint s3://%s/%s: %w", d.s.bucket, key, err)
 	default:
-		body, err := io.ReadAll(out.Body)
+		body, err := io.ReadAll(io.LimitReader(out.Body, anomaly.MaxCheckpointBytes+1))
 		out.Body.Close()
 		if err != nil {
+			d.counts.checkpointErrors++
+			d.log.Error("checkpoint unreadable", "shard", id, "key", key, "error", err.Error())
 			return nil, fmt.Errorf("read checkpoint s3://%s/%s: %w", d.s.bucket, key, err)
 		}
+		began := time.Now()
 		if err := d.restore(sh, body); err != nil {
 			d.counts.checkpointErrors++
 			aside := key + ".set-aside-" + d.now().UTC().Format("20060102T150405Z")
-			d.log.Error("checkpoint set aside: the shard starts warming up", "shard", id, "reason", err.Error(), "setAside", aside)
+			d.log.Error("checkpoint not restored: copied aside, the shard warms up again", "shard", id, "reason", err.Error(), "bytes", len(body), "setAside", aside)
 			_, cerr := d.store.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &d.s.bucket, Key: &aside, CopySource: aws.String(d.s.bucket + "/" + key),
 				ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: d.keyID()})
 			if cerr != nil {
-				d.log.Warn("could not copy the checkpoint aside", "error", cerr.Error())
+				d.log.Error("could not copy the checkpoint aside", "error", cerr.Error())
 			}
 			sh = &shard{lastAlert: map[string]time.Time{}, checkpointedAt: d.now()}
+		} else {
+			d.log.Info("resumed from checkpoint", "shard", id, "lastSequenceNumber", sh.lastSeq, "devices", sh.model.Devices(),
+				"bytes", len(body), "restoreMs", time.Since(began).Milliseconds())
 		}
 	}
 	if sh.model == nil {
@@ -330,7 +375,6 @@ func (d *detector) restore(sh *shard, body []byte) error {
 	if c.LastAlert != nil {
 		sh.lastAlert = c.LastAlert
 	}
-	d.log.Info("resumed from checkpoint", "lastSequenceNumber", c.LastSeq, "devices", m.Devices())
 	return nil
 }
 
@@ -343,10 +387,15 @@ func (d *detector) saveCheckpoint(ctx context.Context, id string, sh *shard) err
 	if err != nil {
 		return err
 	}
+	if limit := d.s.maxCheckpointBytes(); len(body) > limit {
+		// Restore would refuse it: saving it would throw the model away on
+		// the next cold start without a word.
+		return fmt.Errorf("checkpoint of %d bytes (%d devices) is over the %d-byte limit restore reads", len(body), sh.model.Devices(), limit)
+	}
 	key := d.checkpointKey(id)
 	if _, err := d.store.PutObject(ctx, &s3.PutObjectInput{Bucket: &d.s.bucket, Key: &key, Body: bytes.NewReader(body),
 		ContentType: aws.String("application/octet-stream"), ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: d.keyID(),
-		Metadata: map[string]string{"last-sequence-number": sh.lastSeq}}); err != nil {
+		Metadata: map[string]string{seqMetadata: sh.lastSeq}}); err != nil {
 		return err
 	}
 	sh.checkpointedAt, sh.dirty = d.now(), false

@@ -28,6 +28,7 @@ import (
 type fakeS3 struct {
 	mu       sync.Mutex
 	objects  map[string][]byte
+	meta     map[string]map[string]string
 	sse      map[string]string
 	copies   []string
 	failPuts string
@@ -35,7 +36,21 @@ type fakeS3 struct {
 	getErr error
 }
 
-func newFakeS3() *fakeS3 { return &fakeS3{objects: map[string][]byte{}, sse: map[string]string{}} }
+func newFakeS3() *fakeS3 {
+	return &fakeS3{objects: map[string][]byte{}, sse: map[string]string{}, meta: map[string]map[string]string{}}
+}
+
+func (f *fakeS3) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.getErr != nil {
+		return nil, f.getErr
+	}
+	if _, ok := f.objects[*in.Key]; !ok {
+		return nil, &s3types.NotFound{}
+	}
+	return &s3.HeadObjectOutput{Metadata: f.meta[*in.Key]}, nil
+}
 
 func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	f.mu.Lock()
@@ -58,6 +73,7 @@ func (f *fakeS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*
 	}
 	b, _ := io.ReadAll(in.Body)
 	f.objects[*in.Key] = b
+	f.meta[*in.Key] = in.Metadata
 	f.sse[*in.Key] = string(in.ServerSideEncryption) + " " + deref(in.SSEKMSKeyId)
 	return &s3.PutObjectOutput{}, nil
 }
@@ -197,6 +213,9 @@ func TestDetectsSavesAlertsAndResumes(t *testing.T) {
 	}
 	if len(topic.messages) == 0 || len(topic.messages) > 2*24 {
 		t.Errorf("%d alerts for 2 devices over a day of processing at 20 s a batch", len(topic.messages))
+	}
+	if len(topic.messages) > len(found) {
+		t.Errorf("%d alerts for %d anomalies: an alert is the first anomaly of an event", len(topic.messages), len(found))
 	}
 	if m := topic.messages[0]; !strings.Contains(m, "device-") || !strings.Contains(m, "score") || !strings.Contains(m, "driven by") {
 		t.Errorf("alert %q", m)
@@ -369,5 +388,79 @@ func TestCheckpointAccessDeniedIsLoud(t *testing.T) {
 				t.Errorf("the log does not say what the role needs: %s", logs.String())
 			}
 		})
+	}
+}
+
+// An execution environment that served a shard, lost it to another that
+// carried it on, and gets it back resumes from the newer checkpoint rather
+// than from its own stale model; with no newer checkpoint it keeps its own.
+func TestStaleModelResumesFromTheNewerCheckpoint(t *testing.T) {
+	rs, _ := labeled(t)
+	evs := batches(rs, 200, nil)
+	store, c := newFakeS3(), &clock{t: time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)}
+	a := newTestDetector(store, &fakeSNS{}, c, nil)
+	b := newTestDetector(store, &fakeSNS{}, c, nil)
+	const id = "shardId-000000000000"
+	half := len(evs) / 2
+	for _, ev := range evs[:half] {
+		c.t = c.t.Add(90 * time.Second) // every batch checkpoints
+		if _, err := a.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := a.shards[id].lastSeq
+	for _, ev := range evs[half : len(evs)-1] {
+		c.t = c.t.Add(90 * time.Second)
+		if _, err := b.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newer := b.shards[id].lastSeq
+	if !seqAfter(newer, stale) || store.meta[layout.DetectorCheckpointPrefix+id+".bin"][seqMetadata] != newer {
+		t.Fatalf("b's checkpoint at %s, a's model at %s", store.meta[layout.DetectorCheckpointPrefix+id+".bin"][seqMetadata], stale)
+	}
+	// a gets the shard back: it must carry on from b's model.
+	last := evs[len(evs)-1]
+	if _, err := a.Handle(context.Background(), last); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.shards[id].lastSeq; got != last.Records[len(last.Records)-1].Kinesis.SequenceNumber {
+		t.Errorf("a ended at %s, want the last record's %s", got, last.Records[len(last.Records)-1].Kinesis.SequenceNumber)
+	}
+	// b's readings count once: a resumed b's model, whose devices have seen
+	// every reading of the first len(evs)-1 batches through a or b.
+	for _, dev := range []string{"device-0000", "device-0001"} {
+		if n := a.shards[id].model.Readings(dev); n != len(rs)/2 {
+			t.Errorf("%s: %d readings in a's model, want %d", dev, n, len(rs)/2)
+		}
+	}
+	// Without a newer checkpoint the model in memory stays.
+	sh := a.shards[id]
+	c.t = c.t.Add(time.Second)
+	if _, err := a.shard(context.Background(), id); err != nil || a.shards[id] != sh {
+		t.Errorf("no newer checkpoint: the model was replaced (%v)", err)
+	}
+}
+
+// A checkpoint restore would refuse is not written: the model stays in
+// memory, and the failure is logged and counted for the alarm.
+func TestOversizedCheckpointIsLoud(t *testing.T) {
+	rs, _ := labeled(t)
+	store, c := newFakeS3(), &clock{t: time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)}
+	var metrics, logs bytes.Buffer
+	d := newTestDetector(store, &fakeSNS{}, c, &metrics)
+	d.log = slog.New(slog.NewJSONHandler(&logs, nil))
+	d.s.maxCheckpoint = 1000
+	for _, ev := range batches(rs[:400], 200, nil) {
+		if _, err := d.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		c.t = c.t.Add(2 * time.Minute)
+	}
+	if len(store.keys(layout.DetectorCheckpointPrefix)) != 0 {
+		t.Error("an oversized checkpoint was written")
+	}
+	if !strings.Contains(metrics.String(), `"`+layout.MetricDetectCheckpointErrors+`":1`) || !strings.Contains(logs.String(), "over the 1000-byte limit") {
+		t.Errorf("metrics %s\nlogs %s", metrics.String(), logs.String())
 	}
 }

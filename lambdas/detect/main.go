@@ -27,6 +27,7 @@ const (
 	envKey          = "LAKE_KEY_ARN"
 	envTopic        = "ALERT_TOPIC_ARN"
 	envAlertMinutes = "ALERT_INTERVAL_MINUTES"
+	envAlertsPerDay = "ALERTS_PER_DAY"
 )
 
 func main() {
@@ -67,6 +68,22 @@ func settingsFromEnv(get func(string) string) (settings, error) {
 			}
 			*o.field = n
 		}
+	}
+	if v := get(envAlertsPerDay); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0 && f <= 1000) {
+			return s, fmt.Errorf("%s=%q: want a number of alerts per device and day above 0, at most 1000", envAlertsPerDay, v)
+		}
+		s.detector.AlertsPerDay = f
+	}
+	// A short demonstration stream (the local profile) scores readings in
+	// hours of the day the profile has not learnt yet.
+	if v := get("DETECT_ANY_HOUR"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return s, fmt.Errorf("DETECT_ANY_HOUR=%q: want true or false", v)
+		}
+		s.detector.AnyHour = b
 	}
 	if v := get(envAlertMinutes); v != "" {
 		n, err := strconv.Atoi(v)
