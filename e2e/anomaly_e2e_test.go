@@ -71,11 +71,16 @@ func checkAnomalies(t *testing.T, ctx context.Context, target localharness.Targe
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := found[len(found)-1]
-	if !strings.HasPrefix(e.Ts, spikeAt) || e.TopField() != localharness.SpikeField || e.Detector != "rcf" {
-		t.Errorf("anomaly %+v: want the spike at %s, found by the forest, driven by %s", e, spikeAt, localharness.SpikeField)
+	var e localharness.Anomaly
+	for _, a := range found {
+		if strings.HasPrefix(a.Ts, spikeAt) {
+			e = a
+		}
 	}
-	t.Logf("anomaly: %+v", e)
+	if e.TopField() != localharness.SpikeField {
+		t.Errorf("anomaly %+v: want the spike at %s driven by %s", e, spikeAt, localharness.SpikeField)
+	}
+	t.Logf("anomaly: %+v (%d anomalies of %s in all)", e, len(found), spiked)
 
 	// The named query reads it (as of the spike's day).
 	var qs []queries.Query

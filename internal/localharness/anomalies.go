@@ -165,10 +165,12 @@ func (lr *LakeReader) Anomalies(ctx context.Context, prefix string) ([]Anomaly, 
 	return out, nil
 }
 
-// WaitForAnomaly polls the anomalies of readings taken on day until one of
-// device is there or timeout passes. It returns that device's anomalies and
-// how long the wait took.
-func (lr *LakeReader) WaitForAnomaly(ctx context.Context, device string, day time.Time, timeout time.Duration) ([]Anomaly, time.Duration, error) {
+// WaitForAnomaly polls the anomalies of readings taken on at's day until
+// the one of device at the reading at (to the second) is there, or timeout
+// passes. It returns that device's anomalies of the day, and how long the
+// wait took.
+func (lr *LakeReader) WaitForAnomaly(ctx context.Context, device string, at time.Time, timeout time.Duration) ([]Anomaly, time.Duration, error) {
+	day := at
 	began := time.Now()
 	prefix := AnomalyPrefix(day)
 	for {
@@ -177,16 +179,19 @@ func (lr *LakeReader) WaitForAnomaly(ctx context.Context, device string, day tim
 			return nil, time.Since(began), err
 		}
 		var found []Anomaly
+		hit := false
+		stamp := at.UTC().Format("2006-01-02 15:04:05")
 		for _, a := range all {
 			if a.DeviceID == device {
 				found = append(found, a)
+				hit = hit || strings.HasPrefix(a.Ts, stamp)
 			}
 		}
-		if len(found) > 0 {
+		if hit {
 			return found, time.Since(began), nil
 		}
 		if time.Since(began) > timeout {
-			return nil, time.Since(began), fmt.Errorf("no anomaly of %s under s3://%s/%s after %s", device, lr.Bucket, prefix, timeout)
+			return found, time.Since(began), fmt.Errorf("no anomaly of %s at %s under s3://%s/%s after %s (%d others of that device)", device, stamp, lr.Bucket, prefix, timeout, len(found))
 		}
 		select {
 		case <-ctx.Done():

@@ -142,9 +142,9 @@ func TestDetectorWarmUp(t *testing.T) {
 		err  bool
 	}{
 		{`{"DETECT_SAMPLE_SIZE": "32", "DETECT_WARM_UP": "48", "LAKE_BUCKET": {"Fn::ImportValue": "x"}}`, 48, false},
-		// Without the setting: the detector's default, twice the sample size.
-		{`{"DETECT_SAMPLE_SIZE": "32"}`, 64, false},
-		{`{}`, 256, false},
+		// Without the setting: the detector's default.
+		{`{"DETECT_SAMPLE_SIZE": "32"}`, 120, false},
+		{`{}`, 120, false},
 		{`{"DETECT_WARM_UP": "many"}`, 0, true},
 	} {
 		got, err := detectorWarmUp(tpl(tc.vars))

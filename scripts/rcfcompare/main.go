@@ -1,13 +1,9 @@
 // Command rcfcompare runs the lake's Random Cut Forest (internal/rcf) and
-// AWS's own library (randomcutforest-core and -parkservices 4.2.0, Java,
-// built from scripts/rcfcompare/java by make bench) on the same streams
-// with the same parameters, and prints:
-//
-//   - the rank correlation of the two forests' scores on the same points,
-//     and each one's points per second on one core;
-//   - the per-kind detection table (as make detect-eval prints it) for
-//     AWS's ThresholdedRandomCutForest beside the lake's detector and the
-//     rolling z-score, each calibrated to the same false-alarm budget.
+// AWS's own library (randomcutforest-core 4.2.0, Java, built from
+// scripts/rcfcompare/java by make bench) on the same points with the same
+// parameters, and prints the rank correlation of the two forests' scores
+// and each one's points per second on one core. (make detect-eval runs
+// AWS's ThresholdedRandomCutForest beside the lake's detector.)
 package main
 
 import (
@@ -26,11 +22,7 @@ import (
 
 	"github.com/refdatalake/datalake/internal/detecteval"
 	"github.com/refdatalake/datalake/internal/rcf"
-	"github.com/refdatalake/datalake/internal/telemetrygen"
 )
-
-// gradeNote reports TRCF's own verdict on the clean stream.
-var gradeNote string
 
 type params struct {
 	trees, sample int
@@ -57,7 +49,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	fmt.Printf("Both forests: %d trees, sample size %d, time decay %.6f (1/(10*sample)), one forest per device; %d devices, %d days after a day of warm-up, one reading a minute.\n\n",
+	fmt.Printf("Both forests: %d trees, sample size %d, time decay %.6f (1/(10*sample)), one forest per device in both; %d devices, %d days after a day of warm-up, one reading a minute.\n\n",
 		p.trees, p.sample, p.decay, c.Devices, c.Days)
 
 	// 1. The same points into both forests.
@@ -91,77 +83,7 @@ func main() {
 	fmt.Printf("| AWS randomcutforest-core 4.2.0 (Java 17, JIT) | %.0f | %.3f (with another seed: the ceiling) |\n", float64(len(points))/(float64(javaNs)/1e9), spearman(b2, b))
 	fmt.Printf("\nRatio Go / Java throughput: %.2f. Times are inside each library (no process start, no I/O).\n\n", float64(javaNs)/float64(oursNs))
 
-	// 2. Detection: TRCF beside ours and the baseline, same budget.
-	trcf := func(st detecteval.Stream) (detecteval.Scores, float64, error) {
-		devs, pts := readings(st)
-		out, ns, err := runJava(cp, "trcf", devs, pts, p)
-		if err != nil {
-			return detecteval.Scores{}, 0, err
-		}
-		// Its RCF score, calibrated to the same budget as the others: its
-		// own grade (an alert when above 0) raises far more false alerts on
-		// the clean stream than the budget allows (printed below).
-		sc := detecteval.NewScores("AWS ThresholdedRandomCutForest (RCF score)", st)
-		grades := detecteval.NewScores("grade", st)
-		for i, r := range st.Readings {
-			if r.Index >= detecteval.WarmUp {
-				sc.Score[r.Device][r.Index], sc.By[r.Device][r.Index] = out[i][0], "trcf"
-				grades.Score[r.Device][r.Index] = out[i][1]
-			}
-		}
-		if len(st.Episodes) > 0 && !hasAnomalies(st) {
-			gradeNote = fmt.Sprintf("AWS ThresholdedRandomCutForest's own verdict (grade > 0) raises %.2f alerts per device and day on the clean stream; the library processes %.0f readings / s.",
-				float64(len(detecteval.Alerts(grades, 1e-9, 30)))/float64(st.Devices*((st.PerDev-detecteval.WarmUp)/1440)), float64(len(pts))/(float64(ns)/1e9))
-		}
-		return sc, float64(len(pts)) / (float64(ns) / 1e9), nil
-	}
-	runs := []func(detecteval.Stream) (detecteval.Scores, error){
-		func(st detecteval.Stream) (detecteval.Scores, error) { return detecteval.Ours(c, st) },
-		func(st detecteval.Stream) (detecteval.Scores, error) { s, _, err := trcf(st); return s, err },
-		func(st detecteval.Stream) (detecteval.Scores, error) { return detecteval.Baseline(c, st), nil },
-	}
-	levels := make([]float64, len(runs))
-	defer func() { fmt.Printf("\n%s\n", gradeNote) }()
-	names := make([]string, len(runs))
-	fmt.Println("| detector | alert level | false alerts / device / day (clean) |")
-	fmt.Println("|---|---|---|")
-	for i, run := range runs {
-		sc, err := run(clean)
-		if err != nil {
-			fail(err)
-		}
-		names[i] = sc.Name
-		levels[i] = detecteval.Calibrate(sc, clean, 1, 30)
-		fmt.Printf("| %s | %.3f | %.2f |\n", sc.Name, levels[i], float64(len(detecteval.Alerts(sc, levels[i], 30)))/float64(c.Devices*c.Days))
-	}
-	fmt.Printf("\n| kind | detector | precision | recall | F1 | recall within %d | median readings to detection |\n|---|---|---|---|---|---|---|\n", detecteval.Within)
-	for k, kind := range telemetrygen.AnomalyKinds {
-		st, err := detecteval.NewStream(c, c.Seed+int64(k)+1, kind)
-		if err != nil {
-			fail(err)
-		}
-		for i, run := range runs {
-			sc, err := run(st)
-			if err != nil {
-				fail(err)
-			}
-			m := detecteval.Evaluate(detecteval.Alerts(sc, levels[i], 30), st)
-			delay := "-"
-			if m.Delay >= 0 {
-				delay = fmt.Sprintf("%.0f", m.Delay)
-			}
-			fmt.Printf("| %s | %s | %.2f | %.2f | %.2f | %.2f | %s |\n", kind, names[i], m.Precision, m.Recall, m.F1, m.RecallWithin, delay)
-		}
-	}
-}
-
-func hasAnomalies(st detecteval.Stream) bool {
-	for _, e := range st.Episodes {
-		if e.Kind != telemetrygen.NoiseBurst {
-			return true
-		}
-	}
-	return false
+	fmt.Println("The per-kind detection table, AWS's ThresholdedRandomCutForest beside the lake's detector and a z-score on several sources, is make detect-eval's.")
 }
 
 // forestPoints are the points both forests get: each device's readings,
@@ -175,7 +97,7 @@ func forestPoints(st detecteval.Stream) ([]string, [][]float64) {
 		for f := range nf {
 			var s, s2, n float64
 			for _, r := range st.Readings {
-				if r.Device == d && r.Index < detecteval.WarmUp && !math.IsNaN(r.Values[f]) {
+				if r.Device == d && r.Index < detecteval.WarmUp(st) && !math.IsNaN(r.Values[f]) {
 					s, s2, n = s+r.Values[f], s2+r.Values[f]*r.Values[f], n+1
 				}
 			}
