@@ -12,11 +12,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/refdatalake/datalake/internal/anomaly"
 	"github.com/refdatalake/datalake/internal/iamsim"
 	"github.com/refdatalake/datalake/internal/localharness"
 	"github.com/refdatalake/datalake/internal/queries"
 	"github.com/refdatalake/datalake/internal/sagemakerimage"
 	"github.com/refdatalake/datalake/internal/schema"
+	"github.com/refdatalake/datalake/internal/telemetrygen"
 	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/lake/ops"
 	"github.com/refdatalake/datalake/statemachines"
@@ -176,6 +178,9 @@ var docCounts = []docCount{
 	{"lake-metrics-transform", "metrics lambdas/transform writes", func(t *testing.T) string { return itoa(len(writtenMetrics(t, "transform"))) }},
 	{"lake-metrics-evaluate", "metrics lambdas/evaluate writes", func(t *testing.T) string { return itoa(len(writtenMetrics(t, "evaluate"))) }},
 	{"lake-metrics-detect", "metrics lambdas/detect writes", func(t *testing.T) string { return itoa(len(writtenMetrics(t, "detect"))) }},
+	{"detector-tests", "alert levels the anomaly detector keeps per device of the schema's numeric fields", func(t *testing.T) string {
+		return itoa(anomaly.Tests(len(telemetrygen.NumericFields())))
+	}},
 
 	// Named queries, from internal/queries.
 	{"named-queries", "named queries (internal/queries/*.sql)", func(t *testing.T) string {
