@@ -5,14 +5,15 @@
 //
 // Every reading is first turned into residuals: each field's distance from
 // the device's own time-of-day profile, in the device's own residual
-// standard deviations (rz). Five detectors score the residuals:
+// standard deviations (rz). Six detectors score the residuals and one the steps:
 //
 //   - rcf: the shard's forest over the residual vectors of all its
 //     devices, for points unlike anything the shard has been seeing;
-//   - correlation: each field's residual against what the other fields'
-//     residuals predict for it (under the device's own running
-//     covariance), averaged, for fields that usually move together
-//     breaking apart while each stays within its range;
+//   - correlation: each field's level (its long average, in its spread
+//     over the horizon) against what the other fields' levels predict for
+//     it under the device's own running covariance, for fields that
+//     usually move together breaking apart while each stays within its
+//     range;
 //   - context: a short average of each residual, for level shifts and
 //     values that are normal in themselves but wrong for the time of day;
 //   - drift: a longer average of each residual, for slow walks away;
@@ -20,14 +21,17 @@
 //     (which looks more normal to a forest, not less);
 //   - jump: each field's step away from its last few readings, in its own
 //     typical steps, for spikes and sudden jumps on fields whose swings the
-//     time-of-day profile does not explain (cycles of other periods, walks).
+//     time-of-day profile does not explain (cycles of other periods, walks);
+//   - volatility: each field's mean absolute step over the short span
+//     against its own over the horizon, for noise, amplitude and frequency
+//     changes that leave the level where it was.
 //
 // No detector has a fixed alert level. For each device and detector, the
 // level is the score the device's own recent scores exceed with probability
 // q per reading (tail.go: a generalized Pareto tail over the upper 5 %),
 // where q spreads the false-alert budget (Config.AlertsPerDay) over the
-// device's readings per day (measured from its timestamps) and the five
-// detectors. A detector whose scores wander widely on a device (weather,
+// device's readings per day (measured from its timestamps) and the
+// tests. A detector whose scores wander widely on a device (weather,
 // a machine switched on and off, a battery draining) gets a level that
 // wander does not reach; a change beyond the envelope the device has shown
 // still does. Each detector's score is divided by its level, so 1 is the
@@ -57,10 +61,11 @@ const (
 	ByDrift       = "drift"
 	ByRepeat      = "repeat"
 	ByJump        = "jump"
+	ByVolatility  = "volatility"
 )
 
 // Detectors lists them in report order (and slab order).
-var Detectors = []string{ByForest, ByCorrelation, ByContext, ByDrift, ByRepeat, ByJump}
+var Detectors = []string{ByForest, ByCorrelation, ByContext, ByDrift, ByRepeat, ByJump, ByVolatility}
 
 // Indices of Detectors; the forest scores the whole reading, the others
 // each field apart.
@@ -71,6 +76,7 @@ const (
 	kDrift
 	kRepeat
 	kJump
+	kVolatility
 )
 
 // Config sets the detector's parameters; zero values take the defaults.
@@ -235,7 +241,7 @@ const (
 // floors are each detector's smallest tail scale, in its own units: below
 // them a score's spread is resolution, not behaviour (a run of readings is
 // counted in whole readings).
-var floors = [6]float64{kForest: 0.02, kCorrelation: 0.5, kContext: 0.1, kDrift: 0.05, kRepeat: 1, kJump: 0.5}
+var floors = [7]float64{kForest: 0.02, kCorrelation: 0.5, kContext: 0.1, kDrift: 0.05, kRepeat: 1, kJump: 0.5, kVolatility: 0.1}
 
 // Process scores one reading and learns from it.
 func (d *Detector) Process(r Reading) (Result, error) {
@@ -282,6 +288,10 @@ func (d *Detector) Process(r Reading) (Result, error) {
 
 	// Repeat: identical readings in a row (a missing value is neither).
 	steps := make([]float64, nf)
+	mags := make([]float64, nf)
+	for i := range mags {
+		mags[i] = math.NaN()
+	}
 	for i, v := range r.Values {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
@@ -303,6 +313,15 @@ func (d *Detector) Process(r Reading) (Result, error) {
 			raw[L.test(kJump, i)] = math.Min(step/unit, clipZ*2)
 			s[L.spread+i] += float32((step - spread) / math.Min(float64(dv.n-1), spreadSpan))
 			s[L.local+i] += float32((v - local) / localSpan)
+			// Volatility: the recent mean absolute step against the
+			// device's own over the horizon (absolute, not squared, so
+			// one spike moves it by little: spikes are jump's).
+			mag := math.Abs(signed)
+			s[L.vol+i] += float32((mag - float64(s[L.vol+i])) / math.Min(float64(dv.n-1), float64(c.ContextSpan)))
+			mags[i] = mag
+			if sv := float64(s[L.stepVar+i]); sv > 0 {
+				raw[L.test(kVolatility, i)] = math.Min(float64(s[L.vol+i])/sv, clipZ*clipZ)
+			}
 		} else {
 			s[L.local+i] = float32(v)
 		}
@@ -464,6 +483,10 @@ func (d *Detector) Process(r Reading) (Result, error) {
 		}
 		pi := L.profile + i*hours + hour
 		s[pi] += float32(rate * (v - float64(s[pi])) / visits)
+		if !math.IsNaN(mags[i]) {
+			span := math.Min(float64(dv.n-1), horizon)
+			s[L.stepVar+i] += float32(rate * (mags[i] - float64(s[L.stepVar+i])) / span)
+		}
 		if visits > 1 {
 			span := math.Min(float64(dv.n), horizon)
 			s[L.resVar+i] += float32(rate * (resid[i]*resid[i] - float64(s[L.resVar+i])) / span)

@@ -19,8 +19,8 @@ type device struct {
 type layout struct {
 	fields int
 	// offsets
-	cadence, visits, last, run, local, spread, profile, resVar, ctx, slow, lvl, lvlMean, lvlVar, mu, cov, tails int
-	size                                                                                                        int
+	cadence, visits, last, run, local, spread, profile, resVar, ctx, slow, lvl, lvlMean, lvlVar, mu, cov, vol, stepVar, tails int
+	size                                                                                                                      int
 }
 
 func newLayout(nf int) layout {
@@ -42,6 +42,8 @@ func newLayout(nf int) layout {
 	l.lvl = next(nf)
 	l.lvlMean = next(nf)
 	l.lvlVar = next(nf)
+	l.vol = next(nf)
+	l.stepVar = next(nf)
 	l.tails = next(tailSize * l.tests())
 	l.size = off
 	return l
