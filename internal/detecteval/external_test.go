@@ -150,6 +150,29 @@ func TestLoadStreamAndManifest(t *testing.T) {
 	}
 }
 
+// A source read from a manifest names its seed (the number, not where it
+// is kept).
+func TestManifestSourceNamesItsSeed(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"clean.csv", "s.csv"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(goodCSV), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := `{"source": "gutentag", "title": "GutenTAG", "version": "1.5.0", "licence": "MIT", "seed": 7, "devices": 2,
+	  "streams": [{"file": "clean.csv", "kinds": []}, {"file": "s.csv", "kinds": ["spike"]}]}`
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(m), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := ManifestSource(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(src.About, "seed 7,") {
+		t.Errorf("about %q does not name seed 7", src.About)
+	}
+}
+
 // The GutenTAG streams make detect-eval writes, when they are there: every
 // stream loads with the manifest's fields and devices, and its episodes are
 // the manifest's.

@@ -71,6 +71,24 @@ func EvaluateTCPD(series []TCPDSeries, contenders []Contender) (map[string][]TCP
 	return out, nil
 }
 
+// TCPDVerdict lists the series on which ours finds the annotated change
+// points less well (F1) than trcf.
+func TCPDVerdict(rows map[string][]TCPDRow, ours, trcf string) []string {
+	var out []string
+	for _, name := range sortedKeys(rows) {
+		f1 := map[string]float64{}
+		for _, r := range rows[name] {
+			f1[r.Detector] = r.F1
+		}
+		a, okA := f1[ours]
+		b, okB := f1[trcf]
+		if okA && okB && a < b {
+			out = append(out, fmt.Sprintf("tcpd %s: F1 %.3f below TRCF's %.3f", name, a, b))
+		}
+	}
+	return out
+}
+
 // PrintTCPD writes each series' table: TCPDBench's published default
 // scores, then each detector's.
 func PrintTCPD(w io.Writer, series []TCPDSeries, rows map[string][]TCPDRow, citation string) {

@@ -55,7 +55,11 @@ func ManifestSource(dir string) (Source, error) {
 	if err != nil {
 		return Source{}, err
 	}
-	src := Source{Name: m.Source, About: fmt.Sprintf("%s %s (%s), seed %d, %d devices", m.Title, m.Version, m.Licence, m.Seed, m.Devices)}
+	seed := "none recorded"
+	if m.Seed != nil {
+		seed = fmt.Sprint(*m.Seed)
+	}
+	src := Source{Name: m.Source, About: fmt.Sprintf("%s %s (%s), seed %s, %d devices", m.Title, m.Version, m.Licence, seed, m.Devices)}
 	clean := false
 	for _, s := range m.Streams {
 		st, err := LoadStream(m.Path(s))

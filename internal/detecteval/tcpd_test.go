@@ -252,3 +252,17 @@ func TestTCPDZeroOnRiverSeries(t *testing.T) {
 		}
 	}
 }
+
+// A series on which ours scores below TRCF is a miss; one where it is not,
+// or where either did not run, is not.
+func TestTCPDVerdict(t *testing.T) {
+	rows := map[string][]TCPDRow{
+		"run_log":   {{Detector: "ours", F1: 0.5}, {Detector: "trcf", F1: 0.7}},
+		"occupancy": {{Detector: "ours", F1: 0.8}, {Detector: "trcf", F1: 0.3}},
+		"other":     {{Detector: "ours", F1: 0.1}},
+	}
+	got := TCPDVerdict(rows, "ours", "trcf")
+	if len(got) != 1 || got[0] != "tcpd run_log: F1 0.500 below TRCF's 0.700" {
+		t.Errorf("verdict %q", got)
+	}
+}
