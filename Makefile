@@ -133,12 +133,12 @@ local-status: ## is the local emulator running, and where
 local-down: ## stop the local emulator and everything it started
 	go run ./scripts/local down
 
-bench: deps $(RCF_JAR) ## transform Lambda benchmarks and cold init under the RIE; the Go RCF beside AWS's Java RCF; a detector shard of 10,000 devices (needs a JDK 17 and Maven)
+bench: deps $(RCF_JAR) ## transform Lambda benchmarks and cold init under the RIE; the Go RCF beside AWS's Java RCF; detector shards of 500, 2,000 and 10,000 devices (needs a JDK 17 and Maven)
 	bash scripts/bench/transform.sh
 	bash scripts/bench/coldstart.sh
 	go test -run '^$$' -bench . -benchtime 20000x ./internal/rcf
 	go run ./scripts/rcfcompare $(RCF_COMPARE_ARGS)
-	go test -run '^$$' -bench Shard10kDevices -benchtime 1x ./internal/anomaly
+	go test -run '^$$' -bench Shard -benchtime 1x ./internal/anomaly
 
 cost: deps ## bytes DuckDB reads per named query on JSON vs partitioned Parquet (DAYS=30 DEVICES=50), the Athena cost proxy
 	DAYS=$(DAYS) DEVICES=$(DEVICES) bash scripts/cost/run.sh

@@ -181,6 +181,14 @@ var docCounts = []docCount{
 	{"detector-tests", "alert levels the anomaly detector keeps per device of the schema's numeric fields", func(t *testing.T) string {
 		return itoa(anomaly.Tests(len(telemetrygen.NumericFields())))
 	}},
+	{"detectors", "the anomaly detector's detectors", func(t *testing.T) string { return itoa(len(anomaly.Detectors)) }},
+	{"detector-state-bytes", "bytes of state the anomaly detector keeps per device of the schema's numeric fields", func(t *testing.T) string {
+		d, err := anomaly.New(anomaly.Config{Fields: telemetrygen.NumericFields()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return thousands(d.StateBytes())
+	}},
 
 	// Named queries, from internal/queries.
 	{"named-queries", "named queries (internal/queries/*.sql)", func(t *testing.T) string {

@@ -40,7 +40,7 @@ func (s *Stack) addDetector(cfg Props) error {
 	det, err := golambda.New(s.Stack, "Detect", golambda.Props{
 		Arch: cfg.LambdaArch, LogRetentionDays: cfg.LogRetentionDays, AllowDestroy: cfg.AllowDestroy,
 		Package:     "./lambdas/detect",
-		Description: "Streaming anomaly detection on the telemetry stream: a Random Cut Forest per shard and jump, context, drift, repeat and correlation detectors per field, alert levels from each device's history; anomalies to S3, alerts to SNS",
+		Description: "Streaming anomaly detection on the telemetry stream: a Random Cut Forest per shard and jump, volatility, context, drift, repeat and correlation detectors per field, alert levels from each device's history; anomalies to S3, alerts to SNS",
 		LakeKey:     cfg.LakeKey,
 		// A shard's state is small (about 2 KB a device in memory: 10,000
 		// devices take 18 MiB); 1 GB is for the CPU share, about half a vCPU,
