@@ -282,8 +282,9 @@ func TestFailedWriteIsRetried(t *testing.T) {
 // A checkpoint that cannot be read is copied aside and the shard starts
 // warming up, rather than failing every batch.
 func TestCorruptCheckpointIsSetAside(t *testing.T) {
+	rs, _ := labeled(t)
 	store, c := newFakeS3(), &clock{t: time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)}
-	key := layout.DetectorCheckpointPrefix + "shardId-000000000007.bin"
+	key := layout.DetectorCheckpointPrefix + "shardId-000000000000.bin"
 	for name, body := range map[string]string{
 		"not a checkpoint": "garbage",
 		"other version":    "DCKP\x63\x02{}",
@@ -292,10 +293,21 @@ func TestCorruptCheckpointIsSetAside(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			store.objects[key] = []byte(body)
 			store.copies = nil
-			d := newTestDetector(store, &fakeSNS{}, c, nil)
-			sh, err := d.shard(context.Background(), "shardId-000000000007")
-			if err != nil || sh.model == nil || sh.model.Devices() != 0 || len(store.copies) != 1 || !strings.HasPrefix(store.copies[0], key+".set-aside-") {
-				t.Fatalf("err %v, copies %v", err, store.copies)
+			var metrics, logs bytes.Buffer
+			d := newTestDetector(store, &fakeSNS{}, c, &metrics)
+			d.log = slog.New(slog.NewJSONHandler(&logs, nil))
+			// The whole invocation: the batch is scored on a fresh model,
+			// and the set-aside checkpoint reaches the alarm's metric and
+			// the error log.
+			if _, err := d.Handle(context.Background(), batches(rs[:10], 10, nil)[0]); err != nil {
+				t.Fatal(err)
+			}
+			sh := d.shards["shardId-000000000000"]
+			if sh == nil || sh.model == nil || sh.model.Devices() == 0 || len(store.copies) != 1 || !strings.HasPrefix(store.copies[0], key+".set-aside-") {
+				t.Fatalf("shard %+v, copies %v", sh, store.copies)
+			}
+			if !strings.Contains(metrics.String(), `"`+layout.MetricDetectCheckpointErrors+`":1`) || !strings.Contains(logs.String(), `"level":"ERROR"`) {
+				t.Errorf("not loud: metrics %s\nlogs %s", metrics.String(), logs.String())
 			}
 		})
 	}
