@@ -37,11 +37,21 @@ VENV_STAMP := $(VENV)/.install-stamp
 EMULATOR_STAMP := $(VENV)/.emulator-stamp
 GO_STAMP   := .build/go-mod-stamp
 
+# Iceberg's Spark runtime for the Glue job tests: the release Glue 5.0 ships
+# (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-format-iceberg.html),
+# from Maven Central, checked against this SHA-256.
+ICEBERG_VERSION := 1.7.1
+ICEBERG_JAR     := .build/jars/iceberg-spark-runtime-3.5_2.12-$(ICEBERG_VERSION).jar
+ICEBERG_SHA256  := cdf7357865d8d91764e0f147a2d76bc3e1e2b8792ddc0d3be329b3d34aaf218c
+
 FUZZTIME ?= 60s
 
-# make cost: days and devices of generated telemetry.
+# make cost: days and devices of generated telemetry (raw layouts), and of the Iceberg
+# curated table loaded one hourly curate commit at a time (about 4 s a commit).
 DAYS    ?= 30
 DEVICES ?= 50
+ICEBERG_DAYS    ?= 3
+ICEBERG_DEVICES ?= 20
 # make landing: the raw bucket and lake key ARN (the Storage stack's outputs RawBucketName and LakeKeyArn).
 BUCKET  ?=
 KMS_KEY ?=
@@ -49,7 +59,7 @@ KMS_KEY ?=
 # Flags for make local, e.g. LOCAL_ARGS="--count 1000 --malformed-fraction 0.1 --format csv --port 4566 -v"
 LOCAL_ARGS ?=
 
-.PHONY: help deps cdk-deps detect-eval diagram synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench cost landing fuzz deploy diff destroy bootstrap clean smoke protect logical-ids docs
+.PHONY: training-set help deps cdk-deps detect-eval diagram synth synth-all test test-go lint-templates lint-asl test-glue e2e local local-status local-down bench cost landing fuzz deploy diff destroy bootstrap clean smoke protect logical-ids docs
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -118,7 +128,13 @@ lint-asl: cdk-deps ## asl-validator over statemachines/*.asl.json
 	  mkdir -p .build/asl; for f in $$files; do sed 's/$${Partition}/aws/g' "$$f" > .build/asl/$$(basename "$$f"); asl-validator --json-path .build/asl/$$(basename "$$f"); done; \
 	  echo "asl-validator: $$(echo $$files | wc -w) state machines valid"; fi
 
-test-glue: $(VENV_STAMP) ## pytest of the Glue jobs with local pyspark
+$(ICEBERG_JAR):
+	mkdir -p $(dir $@)
+	curl -sSfL --retry 3 -o $@.part https://repo1.maven.org/maven2/org/apache/iceberg/iceberg-spark-runtime-3.5_2.12/$(ICEBERG_VERSION)/iceberg-spark-runtime-3.5_2.12-$(ICEBERG_VERSION).jar
+	echo "$(ICEBERG_SHA256)  $@.part" | sha256sum -c --quiet
+	mv $@.part $@
+
+test-glue: $(VENV_STAMP) $(ICEBERG_JAR) ## pytest of the Glue jobs with local pyspark and Iceberg
 	@if ls glue/tests/test_*.py >/dev/null 2>&1; then pytest -q glue/tests; else echo "pytest: no Glue jobs yet"; fi
 
 e2e: cdk-deps $(EMULATOR_STAMP) ## end-to-end test on a throwaway local emulator on 127.0.0.1 (about a minute, no AWS account)
@@ -140,8 +156,10 @@ bench: deps $(RCF_JAR) ## transform Lambda benchmarks and cold init under the RI
 	go run ./scripts/rcfcompare $(RCF_COMPARE_ARGS)
 	go test -run '^$$' -bench Shard -benchtime 1x ./internal/anomaly
 
-cost: deps ## bytes DuckDB reads per named query on JSON vs partitioned Parquet (DAYS=30 DEVICES=50), the Athena cost proxy
+cost: deps $(ICEBERG_JAR) ## bytes per named query: raw JSON vs Parquet (DAYS=30 DEVICES=50), Iceberg before/after compaction (ICEBERG_DAYS=3 ICEBERG_DEVICES=20)
 	DAYS=$(DAYS) DEVICES=$(DEVICES) bash scripts/cost/run.sh
+	@echo
+	cd glue && $(VENV)/bin/python iceberg_cost.py --days $(ICEBERG_DAYS) --devices $(ICEBERG_DEVICES)
 
 landing: $(GO_STAMP) ## upload the sample landing files (BUCKET=<RawBucketName> KMS_KEY=<LakeKeyArn>) for the crawler and curate
 	@[ -n "$(BUCKET)" ] || { echo "set BUCKET=<the Storage stack's RawBucketName output> and KMS_KEY=<its LakeKeyArn>" >&2; exit 2; }
@@ -159,7 +177,7 @@ fuzz: $(GO_STAMP) ## fuzz the transform Lambda's record, event and base64 code, 
 # an endpoint override left by make local (for any profile but local),
 # missing credentials, an AWS_PROFILE that names no configured profile
 # (scripts/awscheck/awscheck.sh).
-AWS_TARGETS := bootstrap deploy protect diff destroy smoke
+AWS_TARGETS := bootstrap deploy protect diff destroy smoke training-set
 ifneq ($(filter $(AWS_TARGETS),$(MAKECMDGOALS)),)
 AWS_REFUSAL := $(shell bash scripts/awscheck/awscheck.sh $(firstword $(filter $(AWS_TARGETS),$(MAKECMDGOALS))) $(PROFILE) 2>&1)
 ifneq ($(AWS_REFUSAL),)
@@ -228,6 +246,9 @@ protect: cdk-deps ## set the stack policies that forbid replacing or deleting PR
 # Flags go in SMOKE_ARGS, e.g. SMOKE_ARGS="-skip ml,etl -timeout 40m"; PROFILE=prod also needs -allow-prod.
 smoke: $(GO_STAMP) ## after make deploy: drive ingest, Athena, landing, ETL, an alarm and training once on PROFILE (~30 min, < $0.50)
 	go run ./scripts/smoke -profile $(PROFILE) $(SMOKE_ARGS)
+
+training-set: $(GO_STAMP) ## rebuild a registered model's training set from its Iceberg snapshot and compare (REGISTERED_AT=<registeredAt>|latest)
+	go run ./scripts/trainingset -profile $(PROFILE) -registered-at $(or $(REGISTERED_AT),latest)
 
 # cdk diff compares every stack when given none; it does not take --all.
 diff: cdk-deps ## compare PROFILE's templates with what is deployed

@@ -5,10 +5,12 @@
 
 Generates raw telemetry (with a few invalid rows, duplicates and fault
 episodes) as Parquet partitioned like the raw table, plus a devices CSV, then
-runs curate (read raw -> curate -> write curated and quarantine Parquet) and
-features (read curated -> build -> write CSV and manifest.json), the same
-lake_jobs calls the Glue entry points make, and prints row counts and wall
-times. Spark runs in local mode on every core of the machine.
+runs curate (read raw -> curate -> merge into the Iceberg table
+curated_telemetry, quarantine Parquet) and features (curated as of its
+snapshot -> training_features -> CSV and manifest.json), the same lake_jobs
+calls the Glue entry points make, on a local Iceberg catalog, and prints row
+counts and wall times. Spark runs in local mode on every core of the machine.
+It needs the Iceberg runtime make test-glue fetches (.build/jars/).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lake_jobs import curate, features, schema, session, storage
+from lake_jobs import curate, features, iceberg, schema, session, storage, training
+
+JAR = Path(__file__).resolve().parents[1] / ".build" / "jars" / "iceberg-spark-runtime-3.5_2.12-1.7.1.jar"
 
 START = datetime(2024, 3, 1, tzinfo=timezone.utc)
 
@@ -109,13 +113,17 @@ def main() -> None:
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     work = Path(opts.keep) if opts.keep else Path(tempfile.mkdtemp(prefix="lake-bench-"))
-    for sub in ("raw", "devices", "curated", "quarantine", "features"):
+    for sub in ("raw", "devices", "warehouse", "quarantine", "features"):
         shutil.rmtree(work / sub, ignore_errors=True)
 
+    builder = SparkSession.builder.config("spark.jars", str(JAR))
+    for key, value in iceberg.local_catalog_conf(str(work / "warehouse"), "lake").items():
+        builder = builder.config(key, value)
     spark = (
-        SparkSession.builder.master(f"local[{os.cpu_count() or 2}]")
+        builder.master(f"local[{os.cpu_count() or 2}]")
         .appName("lake-jobs-bench")
         .config("spark.driver.memory", "2g")
+        .config("spark.driver.extraJavaOptions", os.environ.get("BENCH_JAVA_OPTS", ""))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.showConsoleProgress", "false")
@@ -134,27 +142,29 @@ def main() -> None:
 
         counts["raw rows"] = spark.read.parquet(str(work / "raw")).count()
 
-        with timed("curate (read, transform, write)", timings):
+        curated_table, features_table = "lake.db.curated_telemetry", "lake.db.training_features"
+        iceberg.create_table(spark, curated_table, curate.CURATED_TABLE)
+        iceberg.create_table(spark, features_table, features.FEATURES_TABLE)
+        with timed("curate (read, transform, merge, quarantine)", timings):
             raw = spark.read.parquet(str(work / "raw"))
             devices = storage.read_devices(spark, str(work / "devices"))
             curated, quarantine = curate.curate(raw, devices, run_id="bench")
-            storage.write_curated(spark, curated, str(work / "curated"))
             storage.write_quarantine(spark, quarantine, str(work / "quarantine"))
+            curate.merge_into(spark, curated_table, curated)
         spark.catalog.clearCache()
 
-        counts["curated rows"] = spark.read.parquet(str(work / "curated")).count()
+        counts["curated rows"] = spark.table(curated_table).count()
         counts["quarantined rows"] = spark.read.parquet(str(work / "quarantine")).count()
 
-        with timed("features (read, build, write)", timings):
-            result = features.build(spark.read.parquet(str(work / "curated")))
-            storage.write_training_set(spark, result, str(work / "features"))
+        with timed("features (snapshot read, build, commit, export)", timings):
+            published = training.publish_features(spark, curated_table, features_table, str(work / "features"), 30)
 
-        for split in ("train", "validation"):
-            rows = spark.read.csv(str(work / "features" / split))
+        for split, path in zip(("train", "validation"), published.layout.channels):
+            rows = spark.read.csv(path)
             counts[f"{split} rows"] = rows.count()
             if split == "train":
                 counts["train positives"] = rows.where(F.col("_c0") == "1").count()
-        counts["feature columns"] = len(result.manifest["features"])
+        counts["feature columns"] = published.current["features"]
     finally:
         spark.stop()
 

@@ -1,4 +1,4 @@
-"""Glue job "curate": new raw telemetry -> curated Parquet, plus quarantined rows.
+"""Glue job "curate": new raw telemetry -> the Iceberg table curated_telemetry, plus quarantined rows.
 
 Reads raw telemetry Parquet by S3 path with a transformation_ctx, so with
 job bookmarks enabled each run reads only the files that arrived since the
@@ -8,15 +8,14 @@ partitions. The partition columns are restored from each object's key. The
 transforms live in lake_jobs (shipped with --extra-py-files);
 lake_jobs.args.CURATE_ARGS lists the job arguments.
 
-A run may be retried after it wrote but before job.commit() stored its
-bookmark; the retry then reads the same raw files. Every step after the read
-is idempotent, so the retry leaves the output as one run would: the writes
-rewrite the partitions they touch (storage.write_curated/write_quarantine),
-and registering a partition that exists is not an error.
-
-The curated day partitions are registered in the Data Catalog (Glue Data
-Quality and other Glue readers use catalog partitions, never Athena's
-partition projection), before the bookmark is committed.
+The curated rows are merged into curated_telemetry on (device_id, ts),
+staged on a branch and published in one Iceberg commit
+(lake_jobs.curate.merge_into): a run killed at any point leaves the table at
+its previous snapshot. Job bookmarks still decide what is read: Glue does not
+bookmark Iceberg tables, but this job bookmarks its raw Parquet input, and
+commits the bookmark only after the table was published. A run retried after
+it published but before the bookmark was stored reads the same raw files
+again and writes nothing: every row is already there.
 """
 
 import logging
@@ -26,10 +25,11 @@ import boto3
 from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
+from pyspark import SparkConf
 from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 
-from lake_jobs import catalog, curate, session, storage
+from lake_jobs import catalog, curate, iceberg, session, storage
 from lake_jobs.args import CURATE_ARGS, resolve
 
 # The bookmark is stored under this name: renaming it makes the next run read all raw data again.
@@ -44,13 +44,12 @@ def main() -> None:
     args = resolve(CURATE_ARGS, sys.argv)
     glue_args = getResolvedOptions(sys.argv, CURATE_ARGS.required_names())
 
-    # Also before Spark: a table that does not match --curated_path fails the run before anything is written.
-    glue = boto3.client("glue")
-    table_storage = catalog.table_storage(
-        glue, args["database"], args["curated_table"], args["curated_path"], curate.OUTPUT_PARTITIONS
-    )
+    # Also before Spark: a table that is missing or not Iceberg fails the run before anything is written.
+    catalog.iceberg_table(boto3.client("glue"), args["database"], args["curated_table"])
+    table = iceberg.identifier(args["catalog"], args["database"], args["curated_table"])
 
-    glue_context = GlueContext(SparkContext.getOrCreate())
+    conf = SparkConf().setAll(list(iceberg.glue_catalog_conf(args["warehouse"], args["lake_key_arn"], args["catalog"]).items()))
+    glue_context = GlueContext(SparkContext.getOrCreate(conf))
     spark = session.configure(glue_context.spark_session)
     job = Job(glue_context)
     job.init(glue_args["JOB_NAME"], glue_args)
@@ -70,15 +69,12 @@ def main() -> None:
 
     devices = storage.read_devices(spark, args["devices_path"])
     curated, quarantine = curate.curate(raw, devices, run_id=glue_args.get("JOB_RUN_ID") or glue_args["JOB_NAME"])
-    days = storage.write_curated(spark, curated, args["curated_path"])
     hours = storage.write_quarantine(spark, quarantine, args["quarantine_path"])
-    created, existing = catalog.create_partitions(
-        glue, args["database"], args["curated_table"], table_storage, curate.OUTPUT_PARTITIONS, days
-    )
+    written = curate.merge_into(spark, table, curated)
+    snapshot = iceberg.current_snapshot(spark, table)
     log.info(
-        "curate: wrote %d day partition(s) to %s (%d newly registered in %s.%s, %d already were); "
-        "%d quarantine partition(s) to %s",
-        len(days), args["curated_path"], created, args["database"], args["curated_table"], existing,
+        "curate: %d row(s) written to %s (snapshot %s, %s); %d quarantine partition(s) to %s",
+        written, table, snapshot.snapshot_id if snapshot else None, snapshot.metadata_location if snapshot else None,
         len(hours), args["quarantine_path"],
     )
 

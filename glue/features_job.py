@@ -1,20 +1,20 @@
-"""Glue job "features": curated telemetry -> training and validation CSV for XGBoost.
+"""Glue job "features": curated_telemetry, as of one snapshot -> training_features and the training CSV.
 
-Reads all curated telemetry (the label looks ahead and the fitted statistics
-need the whole history, so this job runs with bookmarks disabled), then
-writes, under --output_path (storage.TrainingLayout):
+Reads curated_telemetry as of its current snapshot (the label looks ahead and
+the fitted statistics need the whole history, so every run reads it all),
+replaces training_features' rows in one Iceberg commit, tags that snapshot,
+and exports the training set from exactly that snapshot
+(lake_jobs.training.publish_features), under --output_path:
 
-  train/          headerless CSV, label first, numeric only (SageMaker channel "train")
-  validation/     the same for the validation split (channel "validation", batch transform input)
-  manifest.json   the columns' names and every fitted parameter, beside the channels, not in them
+  snapshots/<id>/train/          headerless CSV, label first, numeric only (SageMaker channel "train")
+  snapshots/<id>/validation/     the same for the validation split (channel "validation", batch transform input)
+  snapshots/<id>/manifest.json   the columns' names, every fitted parameter, both snapshots
+  current.json                   the set the ML workflows train on next, written last
 
 SageMaker reads every object under a channel prefix, so train/ and
 validation/ must hold part files only: Spark writes no _SUCCESS there
 (lake_jobs.session), and after the writes anything else the file system put
 there is deleted (lake_jobs.objects).
-
-The transforms live in lake_jobs (shipped with --extra-py-files);
-lake_jobs.args.FEATURES_ARGS lists the job arguments.
 """
 
 import logging
@@ -24,9 +24,10 @@ import boto3
 from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
+from pyspark import SparkConf
 from pyspark.context import SparkContext
 
-from lake_jobs import features, objects, session, storage
+from lake_jobs import catalog, iceberg, objects, session, training
 from lake_jobs.args import FEATURES_ARGS, resolve
 
 log = logging.getLogger("features_job")
@@ -36,28 +37,35 @@ def main() -> None:
     # Before Spark starts, so that a missing argument fails the run in seconds, naming it.
     args = resolve(FEATURES_ARGS, sys.argv)
     glue_args = getResolvedOptions(sys.argv, FEATURES_ARGS.required_names())
+    glue = boto3.client("glue")
+    for name in (args["curated_table"], args["features_table"]):
+        catalog.iceberg_table(glue, args["database"], name)
 
-    glue_context = GlueContext(SparkContext.getOrCreate())
+    conf = SparkConf().setAll(list(iceberg.glue_catalog_conf(args["warehouse"], args["lake_key_arn"], args["catalog"]).items()))
+    glue_context = GlueContext(SparkContext.getOrCreate(conf))
     spark = session.configure(glue_context.spark_session)
     job = Job(glue_context)
     job.init(glue_args["JOB_NAME"], glue_args)
 
-    curated = spark.read.parquet(args["curated_path"])
-    result = features.build(
-        curated,
+    s3 = boto3.client("s3")
+
+    def clean(channel: str) -> None:
+        removed = objects.remove_non_data_objects(s3, channel)
+        if removed:
+            log.info("features: removed %d non-data object(s) under %s: %s", len(removed), channel, removed)
+
+    training.publish_features(
+        spark,
+        iceberg.identifier(args["catalog"], args["database"], args["curated_table"]),
+        iceberg.identifier(args["catalog"], args["database"], args["features_table"]),
+        args["output_path"],
+        args["tag_retain_days"],
+        clean=clean,
         horizon_hours=args["horizon_hours"],
         train_percent=args["train_percent"],
         max_site_categories=args["max_site_categories"],
         quantile_error=args["quantile_error"],
     )
-    layout = storage.write_training_set(spark, result, args["output_path"])
-    s3 = boto3.client("s3")
-    for channel in layout.channels:
-        removed = objects.remove_non_data_objects(s3, channel)
-        if removed:
-            log.info("features: removed %d non-data object(s) under %s: %s", len(removed), channel, removed)
-    log.info("features: %d feature columns written to %s", len(result.model.feature_columns), args["output_path"])
-
     job.commit()
 
 

@@ -133,28 +133,49 @@ def resolve(spec: JobSpec, argv: Sequence[str]) -> dict[str, Any]:
     return resolved
 
 
+def snapshot_id(value: str) -> int:
+    """Parse an Iceberg snapshot id (a 64-bit integer, as the registry stores it)."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a snapshot id (a whole number)") from None
+    if not -(2**63) <= n < 2**63:
+        raise ValueError(f"{value!r} is out of a snapshot id's range")
+    return n
+
+
+def s3_prefix(value: str) -> str:
+    """Parse an s3:// (or, for local runs, file) prefix; '' stays '' for an optional argument."""
+    if value and not (value.startswith("s3://") or value.startswith("/") or value.startswith("file:")):
+        raise ValueError(f"{value!r} is not an s3:// URI")
+    return value
+
+
 _JOB_NAME = Argument("JOB_NAME", "the job's name; Glue sets it on every run")
+
+# Every job that reads or writes the lake's Iceberg tables.
+_ICEBERG = (
+    Argument("catalog", "Spark catalog name of the Glue Data Catalog", default="glue_catalog"),
+    Argument("warehouse", "Iceberg warehouse of the Glue catalog (where new tables would go), e.g. s3://<curated>/iceberg/"),
+    Argument("lake_key_arn", "KMS key every Iceberg file is encrypted with (the lake key): the buckets refuse others"),
+    Argument("database", "Glue database of the lake's tables"),
+)
 
 CURATE_ARGS = JobSpec(
     job="curate",
     arguments=(
         _JOB_NAME,
+        *_ICEBERG,
         Argument(
             "raw_path",
             "S3 prefix of raw telemetry Parquet (year=/month=/day=/hour= folders), e.g. s3://<raw>/telemetry/",
         ),
         Argument("devices_path", "S3 prefix of the device metadata CSV files, e.g. s3://<raw>/landing/devices/"),
         Argument(
-            "curated_path",
-            "S3 prefix of curated Parquet (year=/month=/day= folders; the days a run touches are rewritten), "
-            "the curated table's location, e.g. s3://<curated>/telemetry/",
-        ),
-        Argument(
             "quarantine_path",
             "S3 prefix of rejected rows (year=/month=/day=/hour= of their raw file), e.g. s3://<curated>/quarantine/telemetry/",
         ),
-        Argument("database", "Glue database of the curated table, whose partitions the job registers"),
-        Argument("curated_table", "Glue table over --curated_path (partitions year/month/day), e.g. curated_telemetry"),
+        Argument("curated_table", "the Iceberg table curate merges into, e.g. curated_telemetry"),
     ),
 )
 
@@ -162,10 +183,13 @@ FEATURES_ARGS = JobSpec(
     job="features",
     arguments=(
         _JOB_NAME,
-        Argument("curated_path", "S3 prefix of curated telemetry Parquet, e.g. s3://<curated>/telemetry/"),
+        *_ICEBERG,
+        Argument("curated_table", "the Iceberg table read as of its current snapshot, e.g. curated_telemetry"),
+        Argument("features_table", "the Iceberg table whose rows each run replaces, e.g. training_features"),
         Argument(
             "output_path",
-            "S3 prefix that receives train/, validation/ and manifest.json, e.g. s3://<analytics>/training/telemetry/",
+            "S3 prefix that receives snapshots/<id>/{train,validation}/ and manifest.json, and current.json, "
+            "e.g. s3://<analytics>/training/telemetry/",
         ),
         Argument("horizon_hours", "look-ahead of the failure label, hours", default="24", parse=positive_int),
         Argument("train_percent", "share of devices in the training split, 1-99", default="80", parse=percent),
@@ -178,5 +202,36 @@ FEATURES_ARGS = JobSpec(
             default="0.0001",
             parse=fraction,
         ),
+        Argument(
+            "tag_retain_days",
+            "days the training snapshot's tag keeps it readable (a registered model can be rebuilt that long)",
+            default="365",
+            parse=positive_int,
+        ),
+    ),
+)
+
+MIGRATE_ARGS = JobSpec(
+    job="migrate-curated",
+    arguments=(
+        _JOB_NAME,
+        *_ICEBERG,
+        Argument("hive_path", "S3 prefix of the Hive-style curated Parquet (year=/month=/day=), e.g. s3://<curated>/telemetry/",
+                 parse=s3_prefix),
+        Argument("curated_table", "the Iceberg table to copy into, e.g. curated_telemetry"),
+    ),
+)
+
+TRAINING_SET_ARGS = JobSpec(
+    job="training-set",
+    arguments=(
+        _JOB_NAME,
+        *_ICEBERG,
+        Argument("features_table", "the Iceberg table the training set was exported from, e.g. training_features"),
+        Argument("features_snapshot_id", "the snapshot the model registry recorded", parse=snapshot_id),
+        Argument("manifest_uri", "the training set's manifest.json the registry recorded (its columns)", parse=s3_prefix),
+        Argument("output_path", "S3 prefix that receives the rebuilt snapshots/<id>/", parse=s3_prefix),
+        Argument("compare_with", "the registered set's snapshots/<id>/ prefix: the run fails unless the rebuilt rows "
+                 "are the same", default="", parse=s3_prefix),
     ),
 )

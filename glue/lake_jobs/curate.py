@@ -27,8 +27,14 @@ Rules, in order:
    rows, with null metadata columns). The reading's ``site`` wins; the
    registry's fills it when the reading has none and is kept as
    ``registered_site``.
-5. Derive date, hour, temperature_f and the output partitions year/month/day
-   (zero-padded strings) from ts in UTC, whatever the session time zone.
+5. Derive date, hour and temperature_f from ts in UTC, whatever the session
+   time zone.
+
+The curated rows go into the Iceberg table curated_telemetry (CURATED_TABLE),
+partitioned by the day of ts (hidden partitioning: a filter on ts prunes),
+through ``merge_into``: a row per (device_id, ts), the winner of rule 3 among
+the rows already there and the new ones, committed on a branch and published
+in one step (lake_jobs.iceberg.staged).
 """
 
 from __future__ import annotations
@@ -39,22 +45,48 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lake_jobs import schema
+from lake_jobs import iceberg, schema
 
 DUPLICATE_REASON = "duplicate of (device_id, ts): another reading was kept"
 REASON_SEPARATOR = "; "
 
 DEVICE_COLUMNS = ("device_id", "site", "model", "install_date", "location", "lat", "lon")
 
-OUTPUT_PARTITIONS = ("year", "month", "day")
-
 CURATED_COLUMNS = (
     "device_id", "ts", "date", "hour",
     "temperature_c", "temperature_f", "humidity_pct", "vibration_mm_s", "pressure_kpa", "battery_v",
     "status", "site", "firmware", schema.EXTRAS_COLUMN,
     "registered_site", "model", "install_date", "location", "lat", "lon",
-    *OUTPUT_PARTITIONS,
 )
+
+_SPARK_TYPES = {schema.STRING: "string", schema.DOUBLE: "double", schema.TIMESTAMP: "timestamp"}
+_DERIVED_TYPES = {
+    "date": "date", "hour": "int", "temperature_f": "double",
+    "registered_site": "string", "model": "string", "install_date": "date", "location": "string",
+    "lat": "double", "lon": "double",
+}
+
+
+def _curated_column(name: str) -> iceberg.Column:
+    if name in _DERIVED_TYPES:
+        return iceberg.Column(name, _DERIVED_TYPES[name])
+    f = schema.field(name)
+    return iceberg.Column(name, _SPARK_TYPES[f.type], required=f.required)
+
+
+# The Iceberg table curate writes (the Curated stack declares the same one;
+# cdk/etl_test.go compares them). One row per (device_id, ts); partitioned by
+# the UTC day of ts.
+CURATED_TABLE = iceberg.TableDef(
+    name="curated_telemetry",
+    columns=tuple(_curated_column(c) for c in CURATED_COLUMNS),
+    partitioning=("days(ts)",),
+    properties=iceberg.COMMON_PROPERTIES,
+    identity=("device_id", "ts"),
+)
+
+# The branch curate stages its writes on.
+STAGING_BRANCH = "curate_staging"
 
 QUARANTINE_EXTRA_COLUMNS = ("reason", "run_id", "quarantined_at")
 QUARANTINE_COLUMNS = (*schema.COLUMNS, *schema.PARTITION_KEYS, *QUARANTINE_EXTRA_COLUMNS)
@@ -180,11 +212,11 @@ def _dedupe_order(valid: Column) -> Window:
 
 
 def _derive(df: DataFrame) -> DataFrame:
-    """Add date, hour, temperature_f and year/month/day from ts in UTC.
+    """Add date, hour and temperature_f from ts in UTC.
 
-    Everything is computed from epoch seconds because date(), hour() and
-    date_format() follow the session time zone, and a partition must not move
-    with a cluster setting.
+    Everything is computed from epoch seconds because date() and hour()
+    follow the session time zone, and a row's day must not move with a
+    cluster setting.
     """
     secs = F.unix_seconds(F.col("ts"))
     date = F.date_from_unix_date(F.floor(secs / _SECONDS_PER_DAY).cast("int"))
@@ -192,9 +224,6 @@ def _derive(df: DataFrame) -> DataFrame:
         df.withColumn("date", date)
         .withColumn("hour", F.pmod(F.floor(secs / _SECONDS_PER_HOUR), F.lit(24)).cast("int"))
         .withColumn("temperature_f", F.col("temperature_c") * 9.0 / 5.0 + 32.0)
-        .withColumn("year", F.lpad(F.year("date").cast("string"), 4, "0"))
-        .withColumn("month", F.lpad(F.month("date").cast("string"), 2, "0"))
-        .withColumn("day", F.lpad(F.dayofmonth("date").cast("string"), 2, "0"))
     )
 
 
@@ -205,8 +234,8 @@ def curate(raw: DataFrame, devices: DataFrame, run_id: str = "local") -> tuple[D
     schema.PARTITION_KEYS (as the catalog table returns them); ``devices`` has
     DEVICE_COLUMNS as strings, as read from the devices CSV.
 
-    ``curated`` has CURATED_COLUMNS, one row per (device_id, ts), ready to be
-    written partitioned by OUTPUT_PARTITIONS. ``quarantine`` has the raw
+    ``curated`` has CURATED_COLUMNS, one row per (device_id, ts), ready for
+    ``merge_into``. ``quarantine`` has the raw
     columns exactly as they were read (uncleaned, including the source
     partition columns, so the raw object can be found) plus ``reason``,
     ``run_id`` and ``quarantined_at``.
@@ -247,21 +276,19 @@ def curate(raw: DataFrame, devices: DataFrame, run_id: str = "local") -> tuple[D
 
 
 def merge_curated(existing: DataFrame, new: DataFrame) -> DataFrame:
-    """The curated rows of some days: rows already written plus a run's ``new`` rows, one per (device_id, ts).
+    """The curated rows of some keys: rows already in the table plus a run's ``new`` rows, one per (device_id, ts).
 
-    This is what makes writing curate's output idempotent (storage.write_curated
-    replaces the days a run touches with this union). A retry after a run
-    wrote but before its job bookmark was committed re-reads the same raw
-    files: its rows equal the ones already written and replace them instead
-    of doubling them. A reading that reaches curate again in a later run is
-    kept once too. The winner follows rule 3 (a fault is never hidden by an
-    "ok" twin); rows equal on every telemetry column, such as the same
+    This is what makes curate idempotent (``merge_into`` writes what this
+    changes). A retry after a run published but before its job bookmark was
+    committed re-reads the same raw files: its rows equal the ones already
+    there and change nothing. A reading that reaches curate again in a later
+    run is kept once too. The winner follows rule 3 (a fault is never hidden
+    by an "ok" twin); rows equal on every telemetry column, such as the same
     reading joined with device metadata that changed in between, are ordered
     on the remaining columns, so the result depends only on the rows.
 
     A twin dropped here is not quarantined: on a retry it is the row itself,
-    read a second time, not a rejected reading. ``ts`` fixes the day, so
-    twins are always in the same day partition.
+    read a second time, not a rejected reading.
     """
     _require_columns(existing, CURATED_COLUMNS, "existing curated rows")
     _require_columns(new, CURATED_COLUMNS, "new curated rows")
@@ -269,6 +296,61 @@ def merge_curated(existing: DataFrame, new: DataFrame) -> DataFrame:
     rest = tuple(c for c in CURATED_COLUMNS if c not in schema.COLUMNS)
     order = Window.partitionBy("device_id", "ts").orderBy(*_winner_first(rest))
     return both.withColumn("_rank", F.row_number().over(order)).where(F.col("_rank") == 1).drop("_rank")
+
+
+def changes(existing: DataFrame, new: DataFrame) -> DataFrame:
+    """The rows ``merge_into`` must write: winners of ``merge_curated`` that are not already in the table.
+
+    ``existing`` holds the table's rows for the keys of ``new`` (one per
+    key). A key absent from the table gives its new winner; a key whose
+    winner is the row already there gives nothing.
+    """
+    return merge_curated(existing, new).exceptAll(existing.select(*CURATED_COLUMNS))
+
+
+def merge_into(spark, identifier: str, curated: DataFrame, branch: str = STAGING_BRANCH) -> int:
+    """Write ``curated`` rows into the Iceberg table ``identifier``; return the rows written.
+
+    One MERGE on (device_id, ts), staged on ``branch`` and published in one
+    metadata commit (lake_jobs.iceberg.staged), so a crash at any point
+    leaves the table at its previous snapshot. Rows the table already holds
+    as they are write nothing: rerunning a run that succeeded commits no
+    snapshot at all.
+    """
+    view = f"_curate_changes_{branch}"
+    rows = curated.select(*CURATED_COLUMNS)
+    keys = rows.select("device_id", "ts").distinct()
+
+    def pending() -> DataFrame:
+        # Computed once and cut from its lineage: MERGE wants a deterministic
+        # source, and the raw read carries input_file_name() and the run's
+        # current_timestamp().
+        existing = spark.table(identifier).join(keys, ["device_id", "ts"], "left_semi").select(*CURATED_COLUMNS)
+        return changes(existing, rows).localCheckpoint(eager=True)
+
+    # Checked on main first: a rerun with nothing new touches no metadata at all.
+    def main_id():
+        at = iceberg.current_snapshot(spark, identifier)
+        return at.snapshot_id if at else None
+
+    base = main_id()
+    first = pending()
+    if first.isEmpty():
+        return 0
+
+    def write() -> int:
+        # The branch is a copy of main: unless main moved since, the changes are the ones computed.
+        changed = pending() if main_id() != base else first
+        n = changed.count()
+        if n:
+            changed.createOrReplaceTempView(view)
+            spark.sql(
+                f"MERGE INTO {identifier} t USING {view} s ON t.device_id = s.device_id AND t.ts = s.ts "
+                "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
+            )
+        return n
+
+    return iceberg.staged(spark, identifier, branch, write)
 
 
 def merge_quarantine(existing: DataFrame, new: DataFrame) -> DataFrame:

@@ -46,7 +46,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lake_jobs import schema
+from lake_jobs import iceberg, schema
 
 NUMERIC_COLUMNS: tuple[str, ...] = schema.DOUBLE_COLUMNS
 LOG1P_COLUMNS: tuple[str, ...] = ("vibration_mm_s",)
@@ -208,8 +208,8 @@ def fit(
     )
 
 
-def transform(df: DataFrame, model: FeatureModel) -> DataFrame:
-    """Apply a fitted model: the label, then model.feature_columns, all numeric."""
+def transform(df: DataFrame, model: FeatureModel, keep: tuple[str, ...] = ()) -> DataFrame:
+    """Apply a fitted model: ``keep`` as they are, the label, then model.feature_columns, all numeric."""
     continuous = [
         ((_unscaled(c, model.medians, model.caps) - F.lit(model.means[name])) / F.lit(model.stds[name])).alias(name)
         for c, name in zip(NUMERIC_COLUMNS, model.continuous_columns)
@@ -217,16 +217,13 @@ def transform(df: DataFrame, model: FeatureModel) -> DataFrame:
     battery = _capped(BIN_COLUMN, model.medians, model.caps)
     bin_index = sum((battery >= F.lit(edge)).cast("int") for edge in model.bin_edges) if model.bin_edges else F.lit(0)
 
-    def one_hot(column: str, values: tuple[str, ...], names: tuple[str, ...]) -> list[Column]:
-        # null == value is null; coalesce makes an absent category all zeros, not nulls.
-        return [F.coalesce((F.col(column) == F.lit(v)).cast("int"), F.lit(0)).alias(n) for v, n in zip(values, names)]
-
     return df.select(
+        *keep,
         F.col(model.label).cast("int").alias(model.label),
         *continuous,
         bin_index.cast("int").alias(f"{BIN_COLUMN}_bin"),
-        *one_hot("status", model.status_categories, model.status_columns),
-        *one_hot("site", model.site_categories, model.site_columns),
+        *_one_hot("status", model.status_categories, model.status_columns),
+        *_one_hot("site", model.site_categories, model.site_columns),
     )
 
 
@@ -260,12 +257,88 @@ def manifest(model: FeatureModel, horizon_hours: int, train_percent: int) -> dic
 
 @dataclass(frozen=True)
 class FeatureSet:
-    """The output of ``build``: both splits, the fitted model and its manifest."""
+    """The output of ``build``: both splits, the fitted model and its manifest.
+
+    ``train`` and ``validation`` are the CSV rows (label, then the features);
+    ``rows`` are the same rows as the training_features table holds them
+    (FEATURES_TABLE: split, the row's device and time, the label, the
+    standardized columns, the one-hot columns as one map).
+    """
 
     train: DataFrame
     validation: DataFrame
+    rows: DataFrame
     model: FeatureModel
     manifest: dict[str, Any]
+
+
+# The row's identity, kept in the table (not in the CSV).
+IDENTITY = ("device_id", "ts")
+# The categories the one-hot columns encode, kept in the table as they are.
+CATEGORIES = ("status", "site")
+TABLE_LABEL = "label"
+
+# The Iceberg table the features job writes (the Curated stack declares the
+# same one). Every run replaces its rows in one commit; the training CSV is
+# exported from one of its snapshots (``export_frame``), the one-hot columns
+# encoded from status and site with the categories manifest.json lists.
+FEATURES_TABLE = iceberg.TableDef(
+    name="training_features",
+    columns=(
+        iceberg.Column("split", "string", required=True, doc="train or validation (devices split by a fixed hash)"),
+        iceberg.Column("device_id", "string", required=True),
+        iceberg.Column("ts", "timestamp", required=True),
+        iceberg.Column(TABLE_LABEL, "int", doc="1 when the device reports fault within the horizon (manifest.json)"),
+        *(iceberg.Column(continuous_column_name(c), "double", doc="standardized") for c in NUMERIC_COLUMNS),
+        iceberg.Column(f"{BIN_COLUMN}_bin", "int", doc="training quartile bin of battery_v, 0-3"),
+        iceberg.Column("status", "string", doc="the reading's status, one-hot encoded in the CSV"),
+        iceberg.Column("site", "string", doc="the reading's site, one-hot encoded in the CSV (the most frequent training sites)"),
+    ),
+    partitioning=("split",),
+    properties=iceberg.COMMON_PROPERTIES,
+    identity=("split", *IDENTITY),
+)
+
+
+def _one_hot(column: str, values, names) -> list[Column]:
+    # null == value is null; coalesce makes an absent category all zeros, not nulls.
+    return [F.coalesce((F.col(column) == F.lit(v)).cast("int"), F.lit(0)).alias(n) for v, n in zip(values, names)]
+
+
+def table_rows(train: DataFrame, validation: DataFrame, model: FeatureModel) -> DataFrame:
+    """Both splits as FEATURES_TABLE rows."""
+
+    def rows(df: DataFrame, split_name: str) -> DataFrame:
+        t = transform(df, model, keep=(*IDENTITY, *CATEGORIES))
+        return t.select(
+            F.lit(split_name).alias("split"),
+            *IDENTITY,
+            F.col(model.label).alias(TABLE_LABEL),
+            *model.continuous_columns,
+            f"{BIN_COLUMN}_bin",
+            *CATEGORIES,
+        )
+
+    return rows(train, "train").unionByName(rows(validation, "validation"))
+
+
+def export_frame(rows: DataFrame, manifest_: dict[str, Any], split_name: str) -> DataFrame:
+    """One split's CSV rows from FEATURES_TABLE rows: the label, then manifest_["features"], in row order.
+
+    The one-hot columns are encoded from status and site with the
+    categories the manifest lists, as ``transform`` encodes them. Ordered by
+    (device_id, ts) in one partition, so the same rows always make the same
+    file, byte for byte: the features job and a rebuild from the same
+    snapshot write identical training sets.
+    """
+    encoded: dict[str, Column] = {}
+    for category in CATEGORIES:
+        mapping = manifest_["one_hot"][category]  # column name -> category value
+        encoded.update(zip(mapping, _one_hot(category, tuple(mapping.values()), tuple(mapping))))
+    columns = [F.col(TABLE_LABEL).alias(manifest_["label"])]
+    for name in manifest_["features"]:
+        columns.append(encoded[name] if name in encoded else F.col(name))
+    return rows.where(F.col("split") == split_name).orderBy(*IDENTITY).coalesce(1).select(*columns)
 
 
 def build(
@@ -302,6 +375,7 @@ def build(
     return FeatureSet(
         train=transform(train, model),
         validation=transform(validation, model),
+        rows=table_rows(train, validation, model),
         model=model,
         manifest=manifest(model, horizon_hours, train_percent),
     )

@@ -18,8 +18,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from lake_jobs import schema
-from lake_jobs.curate import DEVICE_COLUMNS, OUTPUT_PARTITIONS, merge_curated, merge_quarantine
-from lake_jobs.features import FeatureSet
+from lake_jobs.curate import CURATED_COLUMNS, DEVICE_COLUMNS, merge_quarantine
 from lake_jobs.paths import partition_path
 
 log = logging.getLogger(__name__)
@@ -119,24 +118,11 @@ def _rewrite_partitions(
     return touched
 
 
-def write_curated(spark: SparkSession, curated: DataFrame, path: str) -> list[tuple[str, str, str]]:
-    """Write curated rows under ``path``/year=/month=/day=/; return the (year, month, day) written.
-
-    Idempotent: each day the rows fall in is rewritten with the rows already
-    there plus the new ones, one row per (device_id, ts) (curate.merge_curated).
-    Days the run has no rows for are left alone. With job bookmarks each run
-    holds only new readings, and a retry of a run that wrote but did not
-    commit its bookmark reads the same raw files again: appending would store
-    those readings twice.
-    """
-    return _rewrite_partitions(spark, curated, path, OUTPUT_PARTITIONS, merge_curated)
-
-
 def write_quarantine(spark: SparkSession, quarantine: DataFrame, path: str) -> list[tuple]:
     """Write quarantined rows under ``path``, partitioned like the raw table they came from.
 
-    Idempotent like write_curated: the raw hour partitions the run touches
-    are rewritten with their rows plus the run's rows not already there
+    Idempotent: the raw hour partitions the run touches are rewritten with
+    their rows plus the run's rows not already there
     (curate.merge_quarantine), so a retry does not quarantine a row twice.
     """
     return _rewrite_partitions(spark, quarantine, path, schema.PARTITION_KEYS, merge_quarantine)
@@ -163,34 +149,60 @@ def write_text_file(spark: SparkSession, path: str, text: str) -> None:
         out.close()
 
 
+# The partition folders of the curated Parquet the lake wrote before its
+# curated zone moved to Iceberg (curated/telemetry/year=/month=/day=/).
+HIVE_CURATED_PARTITIONS = ("year", "month", "day")
+
+
+def read_hive_curated(spark: SparkSession, path: str) -> DataFrame:
+    """Curated rows from the Hive-style Parquet folders under ``path`` (CURATED_COLUMNS).
+
+    Spark discovers year=/month=/day= as string columns (lake_jobs.session),
+    which the Iceberg table does not have: its partitioning is hidden, by the
+    day of ts, and date carries the same day.
+    """
+    return spark.read.option("basePath", path.rstrip("/")).parquet(path).select(*CURATED_COLUMNS)
+
+
 @dataclass(frozen=True)
 class TrainingLayout:
-    """Where the features job writes under its --output_path.
+    """Where one training set lives under the features job's --output_path.
 
+    Each set is exported from one snapshot of training_features into a
+    folder of its own, snapshots/<snapshot id>/, which nothing rewrites
+    afterwards: the registry can point at it for as long as the model lives.
     train/ and validation/ are the SageMaker channels (S3Prefix data sources)
     and the batch transform input: they hold CSV part files and nothing else.
-    manifest.json sits beside them, never inside, because SageMaker would read
-    it as one more CSV file of the channel.
+    manifest.json sits beside them, never inside, because SageMaker would
+    read it as one more CSV file of the channel. current.json, at the top,
+    names the set the ML workflows train on next.
     """
 
+    root: str
     train: str
     validation: str
     manifest: str
+    current: str
 
     @classmethod
-    def under(cls, output_path: str) -> "TrainingLayout":
+    def under(cls, output_path: str, snapshot_id: int | str) -> "TrainingLayout":
         out = output_path.rstrip("/")
-        return cls(train=f"{out}/train/", validation=f"{out}/validation/", manifest=f"{out}/manifest.json")
+        root = f"{out}/snapshots/{snapshot_id}"
+        return cls(root=f"{root}/", train=f"{root}/train/", validation=f"{root}/validation/",
+                   manifest=f"{root}/manifest.json", current=f"{out}/current.json")
 
     @property
     def channels(self) -> tuple[str, str]:
         return (self.train, self.validation)
 
 
-def write_training_set(spark: SparkSession, feature_set: FeatureSet, output_path: str) -> TrainingLayout:
-    """Write ``feature_set`` under ``output_path``: both splits as CSV, then manifest.json."""
-    layout = TrainingLayout.under(output_path)
-    write_csv(feature_set.train, layout.train)
-    write_csv(feature_set.validation, layout.validation)
-    write_text_file(spark, layout.manifest, json.dumps(feature_set.manifest, indent=2, sort_keys=True))
-    return layout
+def read_text_file(spark: SparkSession, path: str) -> str:
+    """The UTF-8 text of the single file ``path``."""
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    stream = fs.open(hadoop_path)
+    try:
+        return bytes(jvm.org.apache.commons.io.IOUtils.toByteArray(stream)).decode("utf-8")
+    finally:
+        stream.close()

@@ -64,3 +64,28 @@ def devices_frame(spark, rows: list[dict]):
 
 def no_devices(spark):
     return devices_frame(spark, [])
+
+
+def as_curated(df):
+    """``df`` with every column of the curated table: date, hour and temperature_f derived as curate
+    derives them (the tests run in UTC), any other it lacks null."""
+    from pyspark.sql import functions as F
+
+    from lake_jobs.curate import CURATED_TABLE
+
+    derived = {"date": F.to_date("ts"), "hour": F.hour("ts"), "temperature_f": F.col("temperature_c") * 9.0 / 5.0 + 32.0}
+
+    def column(c):
+        if c.name in df.columns:
+            return F.col(c.name).cast(c.spark_type)
+        value = derived.get(c.name) if all(x in df.columns for x in ("ts", "temperature_c")) else None
+        return (value if value is not None else F.lit(None)).cast(c.spark_type).alias(c.name)
+
+    return df.select(*[column(c) for c in CURATED_TABLE.columns])
+
+
+def fill_curated(spark, table, df):
+    """Put ``df`` (curated columns, some may lack) into the Iceberg table ``table`` with curate's merge."""
+    from lake_jobs.curate import merge_into
+
+    return merge_into(spark, table, as_curated(df))

@@ -166,12 +166,12 @@ def test_derived_columns_are_exact_in_utc_whatever_the_session_zone(spark):
         raw_row(device_id="d", ts=utc(2024, 3, 7, 9, 0), temperature_c=None),
     ])
     expected = {
-        "a": (date(2024, 3, 7), 23, 212.0, "2024", "03", "07"),
-        "b": (date(2024, 12, 31), 0, -40.0, "2024", "12", "31"),
-        "c": (date(2024, 3, 7), 9, 77.0, "2024", "03", "07"),
-        "d": (date(2024, 3, 7), 9, None, "2024", "03", "07"),
+        "a": (date(2024, 3, 7), 23, 212.0),
+        "b": (date(2024, 12, 31), 0, -40.0),
+        "c": (date(2024, 3, 7), 9, 77.0),
+        "d": (date(2024, 3, 7), 9, None),
     }
-    cols = ("date", "hour", "temperature_f", "year", "month", "day")
+    cols = ("date", "hour", "temperature_f")
     for zone in ("UTC", "America/Los_Angeles", "Asia/Kolkata"):
         spark.conf.set("spark.sql.session.timeZone", zone)
         try:
@@ -190,20 +190,31 @@ def test_no_row_is_lost(spark):
     assert (curated.count(), quarantine.count()) == (valid, len(rows) - valid)
 
 
-def test_written_layout_is_partitioned_by_date(spark, tmp_path):
+def test_curated_rows_land_in_the_iceberg_table_by_day_of_ts(spark, new_table, tmp_path):
     raw = raw_frame(spark, [
         raw_row(device_id="a", ts=utc(2024, 3, 7, 23, 30)),
         raw_row(device_id="a", ts=utc(2024, 3, 8, 0, 30)),
         raw_row(device_id="bad id", ts=utc(2024, 3, 8, 1, 0)),
     ])
     curated, quarantine = curate(raw, no_devices(spark))
-    storage.write_curated(spark, curated, str(tmp_path / "curated"))
+    table = new_table(curate_module.CURATED_TABLE)
+    assert curate_module.merge_into(spark, table, curated) == 2
     storage.write_quarantine(spark, quarantine, str(tmp_path / "quarantine"))
-    days = sorted(p.relative_to(tmp_path / "curated").as_posix() for p in (tmp_path / "curated").glob("year=*/month=*/day=*"))
-    assert days == ["year=2024/month=03/day=07", "year=2024/month=03/day=08"]
+    # Hidden partitioning: one partition per UTC day of ts, no partition columns.
+    days = sorted(r.partition.ts_day for r in spark.sql(f"SELECT partition FROM {table}.partitions").collect())
+    assert days == [date(2024, 3, 7), date(2024, 3, 8)]
+    assert tuple(spark.table(table).columns) == CURATED_COLUMNS
     assert (tmp_path / "quarantine" / "year=2024" / "month=03" / "day=08" / "hour=01").is_dir()
-    back = spark.read.parquet(str(tmp_path / "curated"))
-    assert back.where(F.col("day") == "08").count() == 1
+    # A filter on ts prunes to one day's files.
+    files = spark.sql(f"SELECT count(*) FROM {table}.files WHERE partition.ts_day = date'2024-03-08'").first()[0]
+    assert files == 1 and spark.table(table).where(F.col("ts") >= utc(2024, 3, 8)).count() == 1
+
+
+def test_the_table_definition_is_what_curate_writes(spark):
+    raw = raw_frame(spark, [raw_row()])
+    curated, _ = curate(raw, devices_frame(spark, [dict(device_id="d1", install_date="2024-01-02", lat="1.5")]))
+    want = [(c.name, c.spark_type) for c in curate_module.CURATED_TABLE.columns]
+    assert [(f.name, f.dataType.simpleString()) for f in curated.schema.fields] == want
 
 
 def test_missing_raw_column_is_named(spark):

@@ -1,32 +1,33 @@
-"""curate's writes are idempotent: a retry of a run leaves what one run leaves.
+"""curate's writes are idempotent and atomic: a retry leaves what one run leaves, a crash leaves the last snapshot.
 
 Glue retries a failed run, and a run can fail after its writes but before
 job.commit() stores the bookmark; the retry then reads the same raw files
 again. These tests run what curate_job does after its read (curate, then
-write curated and quarantine) twice on the same input into the same folders.
+merge into the Iceberg table and write quarantine) twice on the same input.
+The kill tests are in test_curate_kill.py (they need processes of their own).
 """
 
 from datetime import date
 
 from pyspark.sql import functions as F
 
-from lake_jobs import storage
-from lake_jobs.curate import CURATED_COLUMNS, QUARANTINE_COLUMNS, curate, merge_curated, merge_quarantine
+from lake_jobs import iceberg, storage
+from lake_jobs.curate import CURATED_COLUMNS, CURATED_TABLE, QUARANTINE_COLUMNS, curate, merge_curated, merge_into, merge_quarantine
 from rows import devices_frame, no_devices, raw_frame, raw_row, utc
 
 DAY_1, DAY_2, DAY_3 = utc(2024, 3, 7, 9, 0), utc(2024, 3, 8, 9, 0), utc(2024, 3, 9, 9, 0)
 
 
-def run_curate(spark, rows, out, run_id, devices=None):
-    """curate_job after its read: returns the partitions written (days, raw hours)."""
+def run_curate(spark, rows, table, out, run_id, devices=None):
+    """curate_job after its read: returns (rows written to the table, raw hours quarantined)."""
     curated, quarantine = curate(raw_frame(spark, rows), devices or no_devices(spark), run_id=run_id)
-    days = storage.write_curated(spark, curated, str(out / "curated"))
+    written = merge_into(spark, table, curated)
     hours = storage.write_quarantine(spark, quarantine, str(out / "quarantine"))
-    return days, hours
+    return written, hours
 
 
-def curated_keys(spark, out):
-    return sorted((r.device_id, r.ts, r.extras) for r in spark.read.parquet(str(out / "curated")).collect())
+def curated_rows(spark, table):
+    return sorted(repr(sorted(r.asDict().items())) for r in spark.table(table).collect())
 
 
 def quarantined(spark, out):
@@ -50,51 +51,64 @@ def mixed_input():
     ]
 
 
-def test_a_retry_writes_nothing_twice(spark, tmp_path):
+def test_a_retry_writes_nothing_twice_and_commits_nothing(spark, new_table, tmp_path):
     rows = mixed_input()
     curated, quarantine = curate(raw_frame(spark, rows), no_devices(spark))
     one_run = (curated.count(), quarantine.count())
     assert one_run == (4, 6)  # d3 twice a duplicate; NaN, 2 null ts, bad id invalid
+    table = new_table(CURATED_TABLE)
 
-    days, hours = run_curate(spark, rows, tmp_path, run_id="jr_1")
-    assert days == [("2024", "03", "07"), ("2024", "03", "08")]
-    first = (curated_keys(spark, tmp_path), quarantined(spark, tmp_path))
+    written, hours = run_curate(spark, rows, table, tmp_path, run_id="jr_1")
+    assert written == 4
+    first = (curated_rows(spark, table), quarantined(spark, tmp_path))
+    snapshot = iceberg.current_snapshot(spark, table)
     assert (len(first[0]), len(first[1])) == one_run
 
-    # The retry: same raw files, another run id.
-    assert run_curate(spark, rows, tmp_path, run_id="jr_1_attempt_1") == (days, hours)
-    second = (curated_keys(spark, tmp_path), quarantined(spark, tmp_path))
-    assert (len(second[0]), len(second[1])) == one_run
+    # The retry: same raw files, another run id. Nothing to write, so no commit: the same snapshot.
+    assert run_curate(spark, rows, table, tmp_path, run_id="jr_1_attempt_1") == (0, hours)
+    second = (curated_rows(spark, table), quarantined(spark, tmp_path))
     assert second == first
+    assert iceberg.current_snapshot(spark, table) == snapshot
+    # No staging branch is left behind.
+    assert [r.name for r in spark.sql(f"SELECT name FROM {table}.refs").collect()] == ["main"]
 
 
-def test_a_later_run_adds_to_the_days_it_touches_and_keeps_the_rest(spark, tmp_path):
+def test_a_later_run_adds_its_readings_and_keeps_the_rest(spark, new_table, tmp_path):
+    table = new_table(CURATED_TABLE)
     run_curate(spark, [
         raw_row(device_id="d1", ts=DAY_1, extras="old-day1"),
         raw_row(device_id="d1", ts=DAY_2, extras="old-day2"),
         raw_row(device_id="d2", ts=DAY_2, extras="old-d2"),
         raw_row(device_id="bad id", ts=DAY_2, extras="old-bad"),
-    ], tmp_path, run_id="jr_1")
-    days, _ = run_curate(spark, [
+    ], table, tmp_path, run_id="jr_1")
+    written, _ = run_curate(spark, [
         raw_row(device_id="d3", ts=DAY_2, extras="new-day2"),
         raw_row(device_id="d3", ts=DAY_3, extras="new-day3"),
         # The same reading as one already curated, sent again by the producer: kept once.
         raw_row(device_id="d1", ts=DAY_2, extras="old-day2"),
         raw_row(device_id="bad id", ts=DAY_2, extras="new-bad"),
-    ], tmp_path, run_id="jr_2")
+    ], table, tmp_path, run_id="jr_2")
 
-    assert days == [("2024", "03", "08"), ("2024", "03", "09")]
-    got = {r.extras: (r.year, r.month, r.day) for r in spark.read.parquet(str(tmp_path / "curated")).collect()}
+    assert written == 2
+    got = {r.extras: r.date for r in spark.table(table).collect()}
     assert got == {
-        "old-day1": ("2024", "03", "07"),  # a day the second run did not touch stays as it was
-        "old-day2": ("2024", "03", "08"),
-        "old-d2": ("2024", "03", "08"),
-        "new-day2": ("2024", "03", "08"),
-        "new-day3": ("2024", "03", "09"),
+        "old-day1": date(2024, 3, 7),
+        "old-day2": date(2024, 3, 8),
+        "old-d2": date(2024, 3, 8),
+        "new-day2": date(2024, 3, 8),
+        "new-day3": date(2024, 3, 9),
     }
-    assert spark.read.parquet(str(tmp_path / "curated")).count() == 5
     # Both runs' rejects of the same raw hour are kept.
     assert sorted(r.extras for r in spark.read.parquet(str(tmp_path / "quarantine")).collect()) == ["new-bad", "old-bad"]
+
+
+def test_a_fault_arriving_later_replaces_its_ok_twin_in_place(spark, new_table, tmp_path):
+    table = new_table(CURATED_TABLE)
+    run_curate(spark, [raw_row(device_id="d1", ts=DAY_1, status="ok", extras="ok-first")], table, tmp_path, "jr_1")
+    written, _ = run_curate(spark, [raw_row(device_id="d1", ts=DAY_1, status="fault", extras="fault-later")],
+                            table, tmp_path, "jr_2")
+    assert written == 1
+    assert [(r.status, r.extras) for r in spark.table(table).collect()] == [("fault", "fault-later")]
 
 
 def curated_frame(spark, rows, devices=None):
@@ -144,13 +158,15 @@ def test_merge_quarantine_counts_identical_rows(spark):
     assert tuple(merge_quarantine(existing, existing).columns) == QUARANTINE_COLUMNS
 
 
-def test_days_written_are_the_days_of_the_rows(spark, tmp_path):
-    days, hours = run_curate(spark, [
+def test_rows_land_on_the_day_of_their_ts(spark, new_table, tmp_path):
+    table = new_table(CURATED_TABLE)
+    written, hours = run_curate(spark, [
         raw_row(device_id="d1", ts=utc(2024, 12, 31, 23, 59, 59)),
         raw_row(device_id="d1", ts=utc(2025, 1, 1, 0, 0, 0)),
-    ], tmp_path, run_id="jr")
-    assert days == [("2024", "12", "31"), ("2025", "01", "01")]
-    assert hours == []
-    back = spark.read.parquet(str(tmp_path / "curated"))
+    ], table, tmp_path, run_id="jr")
+    assert (written, hours) == (2, [])
+    back = spark.table(table)
     assert sorted(r.date for r in back.select("date").collect()) == [date(2024, 12, 31), date(2025, 1, 1)]
-    assert back.where(F.col("year") == "2025").count() == 1
+    days = sorted(r.partition.ts_day for r in spark.sql(f"SELECT partition FROM {table}.partitions").collect())
+    assert days == [date(2024, 12, 31), date(2025, 1, 1)]
+    assert back.where(F.col("ts") >= utc(2025, 1, 1)).count() == 1

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType, TimestampType
 
-from lake_jobs import features, session, storage
-from lake_jobs.curate import curate
-from rows import no_devices, raw_frame, raw_row, utc
+from lake_jobs import features, session, storage, training
+from lake_jobs.curate import CURATED_TABLE, curate
+from lake_jobs.features import FEATURES_TABLE
+from rows import fill_curated, no_devices, raw_frame, raw_row, utc
 
 
 def listing(root: Path) -> list[str]:
@@ -68,51 +69,48 @@ def curated_rows(spark, devices=12, hours=40):
     return spark.createDataFrame([reading(d, h) for d in range(devices) for h in range(hours)], cols)
 
 
-def test_features_channels_hold_only_csv_part_files(spark, tmp_path):
-    result = features.build(curated_rows(spark))
+def test_features_channels_hold_only_csv_part_files(spark, new_table, tmp_path):
+    curated, table = new_table(CURATED_TABLE), new_table(FEATURES_TABLE)
+    fill_curated(spark, curated, curated_rows(spark))
     out = tmp_path / "training" / "telemetry"
-    # Twice: the job replaces its output on every run and must leave nothing of the previous one behind.
+    # Twice: each run exports a set of its own, next to the previous one, and moves current.json.
+    roots = []
     for run in (1, 2):
-        layout = storage.write_training_set(spark, result, str(out))
-        files = listing(out)
+        layout = training.publish_features(spark, curated, table, str(out), 30).layout
+        root = Path(layout.root)
+        roots.append(root)
+        files = listing(root)
         train = [f for f in files if f.startswith("train/")]
         validation = [f for f in files if f.startswith("validation/")]
-        assert train and validation, files
+        assert len(train) == len(validation) == 1, files
         for name in train + validation:
             assert is_part_file(name, ".csv"), f"run {run}: {name} is under a SageMaker channel and is not a CSV part file"
             assert name.count("/") == 1, f"run {run}: {name}: channels are flat"
-            assert (out / name).stat().st_size > 0, f"run {run}: {name} is empty"
+            assert (root / name).stat().st_size > 0, f"run {run}: {name} is empty"
         # The manifest is beside the channels, never in them, and is the only other file.
         assert sorted(set(files) - set(train) - set(validation)) == ["manifest.json"], run
-        if run == 1:
-            first = files
-    assert len(files) == len(first)
-    assert layout.manifest == f"{out}/manifest.json"
-    assert layout.channels == (f"{out}/train/", f"{out}/validation/")
-    assert all(not layout.manifest.startswith(channel) for channel in layout.channels)
+        assert layout.channels == (f"{root}/train/", f"{root}/validation/")
+        assert all(not layout.manifest.startswith(channel) for channel in layout.channels)
+    assert roots[0] != roots[1] and roots[0].parent == roots[1].parent == out / "snapshots"
+    assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".crc")) == ["current.json", "snapshots"]
 
 
-def test_curate_outputs_hold_only_parquet_part_files(spark, tmp_path):
+def test_quarantine_holds_only_parquet_part_files(spark, tmp_path):
     raw = raw_frame(spark, [
         raw_row(device_id="a", ts=utc(2024, 3, 7, 23, 30)),
-        raw_row(device_id="a", ts=utc(2024, 3, 8, 0, 30)),
+        raw_row(device_id="bad id", ts=utc(2024, 3, 8, 0, 30)),
         raw_row(device_id="bad id", ts=utc(2024, 3, 8, 1, 0)),
-        raw_row(device_id="a", ts=utc(2024, 3, 8, 0, 30), extras="twin"),
     ])
-    curated, quarantine = curate(raw, no_devices(spark))
+    _, quarantine = curate(raw, no_devices(spark))
     # Twice: the second run rewrites the same partitions (and must leave no staging folder).
     for _ in range(2):
-        storage.write_curated(spark, curated, str(tmp_path / "curated"))
         storage.write_quarantine(spark, quarantine, str(tmp_path / "quarantine"))
 
-    curated_files = listing(tmp_path / "curated")
-    assert [f.rpartition("/")[0] for f in curated_files] == ["year=2024/month=03/day=07", "year=2024/month=03/day=08"]
     quarantine_files = listing(tmp_path / "quarantine")
     assert [f.rpartition("/")[0] for f in quarantine_files] == [
         "year=2024/month=03/day=08/hour=00", "year=2024/month=03/day=08/hour=01",
     ]
-    for name in curated_files + quarantine_files:
+    for name in quarantine_files:
         assert is_part_file(name, ".parquet"), f"{name} is not a Parquet part file"
     # Nothing at all besides the partition folders: no _SUCCESS, no .spark-staging-*, no _temporary.
-    for root in ("curated", "quarantine"):
-        assert sorted(p.name for p in (tmp_path / root).iterdir()) == ["year=2024"], root
+    assert sorted(p.name for p in (tmp_path / "quarantine").iterdir()) == ["year=2024"]
