@@ -25,54 +25,59 @@ import (
 
 // AWS pages the rows cite.
 const (
-	docS3KMS          = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html"
-	docS3BucketKey    = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html"
-	docS3Multipart    = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions"
-	docS3TLS          = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html#transit"
-	docS3Endpoint     = "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html#edit-vpc-endpoint-policy-s3"
-	docKinesisKMS     = "https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html"
-	docFirehoseAccess = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html"
-	docFirehoseAssume = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#firehose-assume-role"
-	docLogsKMS        = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html"
-	docLambdaRole     = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"
-	docSNSKMS         = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services"
-	docAlarmSNS       = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-actions.html"
-	docSNSDefault     = "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html"
-	docGlueIAM        = "https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html"
-	docGlueLogs       = "https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html"
-	docGlueCatalog    = "https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html"
-	docGlueDQ         = "https://docs.aws.amazon.com/glue/latest/dg/data-quality-authorization.html"
-	docCrawler        = "https://docs.aws.amazon.com/glue/latest/dg/crawler-prereqs.html"
-	docSfnConfused    = "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html#prevent-cross-service-confused-deputy"
-	docSfnSageMaker   = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html"
-	docSfnGlue        = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html"
-	docSfnDdb         = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html"
-	docSfnSns         = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-sns.html"
-	docSfnLambda      = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html"
-	docSfnLogs        = "https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy"
-	docDdbKMS         = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html"
-	docSageMakerRole  = "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html"
-	docSageMakerTrust = "https://docs.aws.amazon.com/sagemaker/latest/dg/security-confused-deputy-prevention.html"
-	docSageMakerVpc   = "https://docs.aws.amazon.com/sagemaker/latest/dg/train-vpc.html"
-	docEventsTrust    = "https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html"
-	docEventsSfn      = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html"
-	docFlowLogsRole   = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html"
-	docPutMetricData  = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html"
-	docHeadObject     = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html"
-	docFolderMarker   = "https://repost.aws/knowledge-center/emr-s3-empty-files"
-	docEventsDLQ      = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html"
-	docLambdaTracing  = "https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"
-	docEventsSNS      = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions"
-	docBudgetsSNS     = "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html"
-	docTrailBucket    = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html"
-	docTrailKMS       = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html"
-	docKinesisESM     = "https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#events-kinesis-permissions"
-	docESMOnFailure   = "https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html"
-	docSNSPublishKMS  = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#sns-what-permissions-for-sse"
-	docSQSSendKMS     = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html"
-	docGetObject404   = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"
-	docXRayActions    = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html"
-	docStartDQRun     = "https://docs.aws.amazon.com/glue/latest/webapi/API_StartDataQualityRulesetEvaluationRun.html"
+	docS3KMS             = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html"
+	docS3BucketKey       = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html"
+	docS3Multipart       = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions"
+	docS3TLS             = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html#transit"
+	docS3Endpoint        = "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html#edit-vpc-endpoint-policy-s3"
+	docKinesisKMS        = "https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html"
+	docFirehoseAccess    = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html"
+	docFirehoseAssume    = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#firehose-assume-role"
+	docLogsKMS           = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html"
+	docLambdaRole        = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"
+	docSNSKMS            = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services"
+	docAlarmSNS          = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-actions.html"
+	docSNSDefault        = "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html"
+	docGlueIAM           = "https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html"
+	docGlueLogs          = "https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html"
+	docGlueCatalog       = "https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html"
+	docGlueDQ            = "https://docs.aws.amazon.com/glue/latest/dg/data-quality-authorization.html"
+	docCrawler           = "https://docs.aws.amazon.com/glue/latest/dg/crawler-prereqs.html"
+	docSfnConfused       = "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html#prevent-cross-service-confused-deputy"
+	docSfnSageMaker      = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html"
+	docSfnGlue           = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html"
+	docSfnDdb            = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html"
+	docSfnSns            = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-sns.html"
+	docSfnLambda         = "https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html"
+	docSfnLogs           = "https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy"
+	docDdbKMS            = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html"
+	docSageMakerRole     = "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html"
+	docSageMakerTrust    = "https://docs.aws.amazon.com/sagemaker/latest/dg/security-confused-deputy-prevention.html"
+	docSageMakerVpc      = "https://docs.aws.amazon.com/sagemaker/latest/dg/train-vpc.html"
+	docEventsTrust       = "https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html"
+	docEventsSfn         = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html"
+	docFlowLogsRole      = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html"
+	docPutMetricData     = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html"
+	docHeadObject        = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html"
+	docFolderMarker      = "https://repost.aws/knowledge-center/emr-s3-empty-files"
+	docEventsDLQ         = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html"
+	docLambdaTracing     = "https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"
+	docEventsSNS         = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions"
+	docBudgetsSNS        = "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html"
+	docTrailBucket       = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html"
+	docTrailKMS          = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html"
+	docKinesisESM        = "https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#events-kinesis-permissions"
+	docESMOnFailure      = "https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html"
+	docSNSPublishKMS     = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#sns-what-permissions-for-sse"
+	docSQSSendKMS        = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html"
+	docGetObject404      = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"
+	docXRayActions       = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html"
+	docStartDQRun        = "https://docs.aws.amazon.com/glue/latest/webapi/API_StartDataQualityRulesetEvaluationRun.html"
+	docIcebergGlue       = "https://iceberg.apache.org/docs/1.7.1/aws/#glue-catalog"
+	docSfnSdk            = "https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html"
+	docIcebergDQ         = "https://docs.aws.amazon.com/prescriptive-guidance/latest/apache-iceberg-on-aws/measuring-data-quality-for-iceberg-tables.html"
+	docOptimizerRole     = "https://docs.aws.amazon.com/glue/latest/dg/optimization-prerequisites.html"
+	docGetTableOptimizer = "https://docs.aws.amazon.com/glue/latest/webapi/API_GetTableOptimizer.html"
 )
 
 // accessRow is one run-time call and the decision AWS must reach.
@@ -110,6 +115,9 @@ func (e *accessEnv) res(stack, prefix, typ string) *iamsim.Resource {
 func (e *accessEnv) role(stack, prefix string) string {
 	return e.res(stack, prefix, "AWS::IAM::Role").Arn
 }
+
+// has reports whether the profile has the stack.
+func (e *accessEnv) has(stack string) bool { return e.r.HasStack(stack) }
 
 func (e *accessEnv) key() string { return e.res("Storage", "LakeKey", "AWS::KMS::Key").Arn }
 
@@ -310,21 +318,55 @@ func accessRows(e *accessEnv) []accessRow {
 
 	curate := e.role("Catalog", "CurateRole")
 	features := e.role("Catalog", "FeaturesRole")
+	migrate := e.role("Catalog", "MigrateRole")
+	trainingSet := e.role("Catalog", "TrainingSetRole")
+	table := func(name string) string { return e.arnOf("glue", "table/"+db.Name+"/"+name) }
+	curated, featuresTable := table(layout.CuratedTelemetryTable), table(layout.TrainingFeaturesTable)
+	// Iceberg's GlueCatalog loads a table with GetTable and commits each new
+	// metadata file with UpdateTable; Glue authorizes both on the catalog,
+	// the database and the table.
+	icebergCommit := func(what, role, tableArn string, write bool) []accessRow {
+		actions := []string{"glue:GetTable"}
+		if write {
+			actions = append(actions, "glue:UpdateTable")
+		}
+		rows := []accessRow{
+			{what: what, principal: role, action: "glue:GetDatabase", resource: e.arnOf("glue", "catalog"), allow: true, doc: docIcebergGlue},
+			{what: what, principal: role, action: "glue:GetDatabase", resource: db.Arn, allow: true, doc: docIcebergGlue},
+		}
+		for _, a := range actions {
+			for _, res := range []string{e.arnOf("glue", "catalog"), db.Arn, tableArn} {
+				rows = append(rows, accessRow{what: what, principal: role, action: a, resource: res, allow: true, doc: docIcebergGlue})
+			}
+		}
+		return rows
+	}
+	curatedFile := func(rest string) string { return "iceberg/curated_telemetry/4a1b2c3d-stack/" + rest }
+	featuresFile := func(rest string) string { return "iceberg/training_features/4a1b2c3d-stack/" + rest }
 	add(assume("Glue assumes the curate role", "glue.amazonaws.com", curate, nil, docGlueIAM),
 		e.list("curate lists raw telemetry", curate, "RawBucket", "telemetry/", true),
-		e.list("curate lists device metadata", curate, "RawBucket", "landing/devices/", true))
+		e.list("curate lists device metadata", curate, "RawBucket", "landing/devices/", true),
+		e.list("Iceberg lists curated_telemetry's files", curate, "CuratedBucket", curatedFile("metadata/"), true))
 	add(e.s3Get("curate reads raw Parquet", curate, "RawBucket", "telemetry/year=2026/month=03/day=01/hour=00/delivery-1.parquet")...)
 	add(e.s3Get("curate reads device metadata", curate, "RawBucket", "landing/devices/2026-03-01/devices.csv")...)
-	add(e.s3Put("curate writes curated Parquet", curate, "CuratedBucket", "telemetry/year=2026/month=03/day=01/part-00000.snappy.parquet")...)
+	add(e.s3Get("curate reads curated_telemetry's metadata", curate, "CuratedBucket", curatedFile("metadata/00004-1f.metadata.json"))...)
+	add(e.s3Put("curate writes Iceberg data files", curate, "CuratedBucket", curatedFile("data/ts_day=2026-03-01/00000-0-a1.parquet"))...)
+	add(e.s3Put("curate commits a metadata file", curate, "CuratedBucket", curatedFile("metadata/00005-2a.metadata.json"))...)
 	add(e.s3Put("curate writes rejects", curate, "CuratedBucket", "quarantine/telemetry/part-00000.json")...)
-	add(accessRow{what: "Spark commits by deleting _temporary/", principal: curate, action: "s3:DeleteObject", resource: e.obj("CuratedBucket", "telemetry/_temporary/0/part-0"), allow: true, doc: docGlueIAM},
-		accessRow{what: "curate may not write the analytics zone", principal: curate, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "training/telemetry/train/x.csv"), ctx: e.sseKMS(), doc: docGlueIAM},
+	add(icebergCommit("curate merges into curated_telemetry (GlueCatalog commit)", curate, curated, true)...)
+	add(accessRow{what: "Spark commits quarantine by deleting _temporary/", principal: curate, action: "s3:DeleteObject", resource: e.obj("CuratedBucket", "quarantine/telemetry/_temporary/0/part-0"), allow: true, doc: docGlueIAM},
+		accessRow{what: "Iceberg deletes the files of a commit that failed", principal: curate, action: "s3:DeleteObject", resource: e.obj("CuratedBucket", curatedFile("data/ts_day=2026-03-01/00000-0-a1.parquet")), allow: true, doc: docIcebergGlue},
+		accessRow{what: "curate may not commit to training_features", principal: curate, action: "glue:UpdateTable", resource: featuresTable, doc: docIcebergGlue},
+		accessRow{what: "curate may not drop curated_telemetry", principal: curate, action: "glue:DeleteTable", resource: curated, doc: docGlueCatalog},
+		accessRow{what: "curate may not write the Hive-era telemetry/ folder", principal: curate, action: "s3:PutObject", resource: e.obj("CuratedBucket", "telemetry/year=2026/month=03/day=01/part-0.parquet"), ctx: e.sseKMS(), doc: docGlueIAM},
+		accessRow{what: "curate may not write the analytics zone", principal: curate, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "training/telemetry/current.json"), ctx: e.sseKMS(), doc: docGlueIAM},
 		accessRow{what: "curate may not read maintenance uploads", principal: curate, action: "s3:GetObject", resource: e.obj("RawBucket", "landing/maintenance/x.json"), doc: docGlueIAM})
 	for _, c := range []struct {
 		role, bucket, dir string
 		write             bool
-	}{{curate, "CuratedBucket", "telemetry", true}, {curate, "CuratedBucket", "quarantine/telemetry", true}, {curate, "RawBucket", "telemetry", false},
-		{features, "CuratedBucket", "telemetry", false}, {features, "AnalyticsBucket", "training/telemetry", true}} {
+	}{{curate, "CuratedBucket", "quarantine/telemetry", true}, {curate, "RawBucket", "telemetry", false},
+		{features, "AnalyticsBucket", "training/telemetry", true}, {migrate, "CuratedBucket", "telemetry", false},
+		{trainingSet, "AnalyticsBucket", "training/telemetry", false}, {trainingSet, "AnalyticsBucket", "training/rebuilt", true}} {
 		// Hadoop probes the path itself before listing under it; S3 answers a
 		// missing key with 404 only to a caller that may list the bucket.
 		add(accessRow{what: "Spark probes " + c.dir + " (HEAD of the path key)", principal: c.role, action: "s3:GetObject", resource: e.obj(c.bucket, c.dir), allow: true, doc: docHeadObject},
@@ -333,37 +375,100 @@ func accessRows(e *accessEnv) []accessRow {
 			add(accessRow{what: "EMRFS writes the folder marker of " + c.dir, principal: c.role, action: "s3:PutObject", resource: e.obj(c.bucket, c.dir+"_$folder$"), ctx: e.sseKMS(), allow: true, doc: docFolderMarker})
 		}
 	}
-	curated := e.arnOf("glue", "table/"+db.Name+"/"+layout.CuratedTelemetryTable)
-	for _, a := range []string{"glue:GetTable", "glue:BatchCreatePartition"} {
-		add(accessRow{what: "curate registers the partitions it wrote", principal: curate, action: a, resource: curated, allow: true, doc: docGlueCatalog})
-	}
-	add(accessRow{what: "curate registers the partitions it wrote", principal: curate, action: "glue:GetTable", resource: e.arnOf("glue", "catalog"), allow: true, doc: docGlueCatalog},
-		accessRow{what: "curate registers the partitions it wrote", principal: curate, action: "glue:GetTable", resource: db.Arn, allow: true, doc: docGlueCatalog},
-		accessRow{what: "curate may not change the table itself", principal: curate, action: "glue:UpdateTable", resource: curated, doc: docGlueCatalog})
 	add(accessRow{what: "curate publishes job metrics", principal: curate, action: "cloudwatch:PutMetricData", resource: "*", ctx: map[string]any{"cloudwatch:namespace": "Glue"}, allow: true, doc: docPutMetricData},
 		accessRow{what: "curate may not publish to other namespaces", principal: curate, action: "cloudwatch:PutMetricData", resource: "*", ctx: map[string]any{"cloudwatch:namespace": "AWS/Billing"}, doc: docPutMetricData})
 
 	add(assume("Glue assumes the features role", "glue.amazonaws.com", features, nil, docGlueIAM),
-		e.list("features lists curated telemetry", features, "CuratedBucket", "telemetry/", true),
+		e.list("features lists curated_telemetry's files", features, "CuratedBucket", curatedFile("data/"), true),
 		e.list("features lists its output", features, "AnalyticsBucket", "training/telemetry/", true))
-	add(e.s3Get("features reads curated Parquet", features, "CuratedBucket", "telemetry/year=2026/month=03/day=01/part-00000.snappy.parquet")...)
-	add(e.s3Put("features writes training CSV", features, "AnalyticsBucket", "training/telemetry/train/part-00000.csv")...)
-	add(accessRow{what: "features replaces its previous output", principal: features, action: "s3:DeleteObject", resource: e.obj("AnalyticsBucket", "training/telemetry/train/part-00000.csv"), allow: true, doc: docGlueIAM},
+	add(e.s3Get("features reads curated_telemetry as of a snapshot", features, "CuratedBucket", curatedFile("data/ts_day=2026-03-01/00000-0-a1.parquet"))...)
+	add(icebergCommit("features reads curated_telemetry (GlueCatalog load)", features, curated, false)...)
+	add(icebergCommit("features replaces training_features' rows and tags the snapshot", features, featuresTable, true)...)
+	add(e.s3Put("features writes training_features' files", features, "AnalyticsBucket", featuresFile("data/split=train/00000-0-b2.parquet"))...)
+	add(e.s3Put("features exports the training CSV of its snapshot", features, "AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/train/part-00000.csv")...)
+	add(e.s3Put("features names the set in current.json", features, "AnalyticsBucket", "training/telemetry/current.json")...)
+	add(accessRow{what: "features sweeps non-data objects from the channels", principal: features, action: "s3:DeleteObject", resource: e.obj("AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/train/_SUCCESS"), allow: true, doc: docGlueIAM},
+		accessRow{what: "features may not commit to curated_telemetry", principal: features, action: "glue:UpdateTable", resource: curated, doc: docIcebergGlue},
+		accessRow{what: "features may not write curated_telemetry's files", principal: features, action: "s3:PutObject", resource: e.obj("CuratedBucket", curatedFile("data/x.parquet")), ctx: e.sseKMS(), doc: docGlueIAM},
 		accessRow{what: "features may not read raw data", principal: features, action: "s3:GetObject", resource: e.obj("RawBucket", "telemetry/x.parquet"), doc: docGlueIAM},
 		accessRow{what: "features may not overwrite models", principal: features, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "models/x/model.tar.gz"), ctx: e.sseKMS(), doc: docGlueIAM})
-	for _, r := range []string{curate, features} {
+
+	add(assume("Glue assumes the migrate-curated role", "glue.amazonaws.com", migrate, nil, docGlueIAM),
+		e.list("migrate-curated lists the Hive-era curated Parquet", migrate, "CuratedBucket", "telemetry/", true))
+	add(e.s3Get("migrate-curated reads the Hive-era curated Parquet", migrate, "CuratedBucket", "telemetry/year=2026/month=03/day=01/part-00000.snappy.parquet")...)
+	add(e.s3Put("migrate-curated writes Iceberg data files", migrate, "CuratedBucket", curatedFile("data/ts_day=2026-03-01/00000-0-c3.parquet"))...)
+	add(icebergCommit("migrate-curated merges into curated_telemetry", migrate, curated, true)...)
+	add(accessRow{what: "migrate-curated may not delete the Parquet it copies", principal: migrate, action: "s3:DeleteObject", resource: e.obj("CuratedBucket", "telemetry/year=2026/month=03/day=01/part-00000.snappy.parquet"), doc: docGlueIAM},
+		accessRow{what: "migrate-curated may not commit to training_features", principal: migrate, action: "glue:UpdateTable", resource: featuresTable, doc: docIcebergGlue})
+
+	add(assume("Glue assumes the training-set role", "glue.amazonaws.com", trainingSet, nil, docGlueIAM))
+	add(e.s3Get("training-set reads training_features as of the registered snapshot", trainingSet, "AnalyticsBucket", featuresFile("data/split=train/00000-0-b2.parquet"))...)
+	add(icebergCommit("training-set loads training_features", trainingSet, featuresTable, false)...)
+	add(e.s3Get("training-set reads the registered set and its manifest", trainingSet, "AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/manifest.json")...)
+	add(e.s3Put("training-set writes the rebuilt set", trainingSet, "AnalyticsBucket", "training/rebuilt/snapshots/8744736658442914487/train/part-00000.csv")...)
+	add(accessRow{what: "training-set may not change training_features", principal: trainingSet, action: "glue:UpdateTable", resource: featuresTable, doc: docIcebergGlue},
+		accessRow{what: "training-set may not overwrite a registered set", principal: trainingSet, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/train/part-00000.csv"), ctx: e.sseKMS(), doc: docGlueIAM})
+
+	for _, r := range []string{curate, features, migrate, trainingSet} {
 		add(accessRow{what: "the job creates its encrypted log groups", principal: r, action: "logs:CreateLogGroup", resource: e.arnOf("logs", "log-group:/aws-glue/jobs/sec-role/job-role/error"), allow: true, doc: docGlueLogs},
 			accessRow{what: "the job associates the lake key with its log groups", principal: r, action: "logs:AssociateKmsKey", resource: e.arnOf("logs", "log-group:/aws-glue/jobs/sec-role/job-role/output"), allow: true, doc: docGlueLogs})
 		add(logWrite("the job logs", r, e.arnOf("logs", "log-group:/aws-glue/jobs/sec-role/job-role/error"), docGlueLogs)...)
 	}
 
-	dq := e.role("Catalog", "DataQualityRole")
+	dq := e.role("Curated", "DataQualityRole")
 	add(assume("Glue assumes the data quality role", "glue.amazonaws.com", dq, nil, docGlueDQ))
-	for _, a := range []string{"glue:GetTable", "glue:GetPartitions"} {
-		add(accessRow{what: "data quality reads the curated table", principal: dq, action: a, resource: curated, allow: true, doc: docGlueDQ})
+	add(accessRow{what: "data quality loads curated_telemetry (an Iceberg table)", principal: dq, action: "glue:GetDatabase", resource: db.Arn, allow: true, doc: docIcebergDQ},
+		accessRow{what: "data quality loads curated_telemetry (an Iceberg table)", principal: dq, action: "glue:GetTable", resource: curated, allow: true, doc: docIcebergDQ})
+	add(e.list("data quality lists curated_telemetry's files", dq, "CuratedBucket", curatedFile("metadata/"), true))
+	add(e.s3Get("data quality reads curated_telemetry's files", dq, "CuratedBucket", curatedFile("data/ts_day=2026-03-01/00000-0-a1.parquet"))...)
+	add(accessRow{what: "data quality publishes results", principal: dq, action: "glue:PublishDataQuality", resource: e.arnOf("glue", "dataQualityRuleset/datalake-"+e.profile()+"-"+layout.CuratedTelemetryTable), allow: true, doc: docGlueDQ},
+		accessRow{what: "data quality may not change the table", principal: dq, action: "glue:UpdateTable", resource: curated, doc: docGlueDQ},
+		accessRow{what: "data quality may not read quarantined rows", principal: dq, action: "s3:GetObject", resource: e.obj("CuratedBucket", "quarantine/telemetry/x.parquet"), doc: docGlueDQ})
+
+	// --- Upkeep: Glue's table optimizers, and the watch that reads their runs.
+	if e.has("Upkeep") {
+		opt := e.role("Upkeep", "TableOptimizerRole")
+		add(assume("Glue assumes the table optimizer role", "glue.amazonaws.com", opt, nil, docOptimizerRole))
+		for _, f := range []struct{ bucket, key string }{{"CuratedBucket", curatedFile("data/ts_day=2026-03-01/00001-compacted.parquet")}, {"AnalyticsBucket", featuresFile("data/split=train/00001-compacted.parquet")}} {
+			b := e.bucket(f.bucket)
+			add(e.list("an optimizer lists a table's files", opt, f.bucket, f.key[:strings.Index(f.key, "data/")], true))
+			add(e.s3Get("an optimizer reads a table's files", opt, f.bucket, f.key)...)
+			// Glue's optimizers rely on the bucket's default encryption (the
+			// lake key): a bare upload under iceberg/ is allowed there.
+			add(accessRow{what: "an optimizer writes a compacted file without SSE headers", principal: opt, action: "s3:PutObject", resource: b.Arn + "/" + f.key, allow: true, doc: docOptimizerRole},
+				accessRow{what: "S3 asks for a data key of the bucket default (the lake key)", principal: opt, action: "kms:GenerateDataKey", resource: key,
+					ctx: merge(via("s3"), map[string]any{"kms:EncryptionContext:aws:s3:arn": b.Arn}), allow: true, doc: docOptimizerRole},
+				accessRow{what: "an optimizer deletes expired and orphan files", principal: opt, action: "s3:DeleteObject", resource: b.Arn + "/" + f.key, allow: true, doc: docOptimizerRole},
+				accessRow{what: "an upload under iceberg/ with SSE-S3 is refused", principal: opt, action: "s3:PutObject", resource: b.Arn + "/" + f.key,
+					ctx: map[string]any{"s3:x-amz-server-side-encryption": "AES256"}, doc: docS3KMS},
+				accessRow{what: "an upload under iceberg/ that asks for SSE-KMS without naming the key is refused", principal: opt, action: "s3:PutObject", resource: b.Arn + "/" + f.key,
+					ctx: map[string]any{"s3:x-amz-server-side-encryption": "aws:kms"}, doc: docS3KMS},
+				accessRow{what: "an upload under iceberg/ naming another KMS key is refused", principal: opt, action: "s3:PutObject", resource: b.Arn + "/" + f.key,
+					ctx: map[string]any{"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:" + testRegion + ":" + testAccount + ":key/other"}, doc: docS3KMS},
+				accessRow{what: "an upload under iceberg/ naming the lake key is allowed", principal: opt, action: "s3:PutObject", resource: b.Arn + "/" + f.key, ctx: e.sseKMS(), allow: true, doc: docS3KMS})
+		}
+		for _, t := range []string{curated, featuresTable} {
+			for _, a := range []string{"glue:GetTable", "glue:UpdateTable"} {
+				add(accessRow{what: "an optimizer commits its rewrite", principal: opt, action: a, resource: t, allow: true, doc: docOptimizerRole})
+			}
+		}
+		add(accessRow{what: "an optimizer may not change the stream's table", principal: opt, action: "glue:UpdateTable", resource: table(layout.RawTelemetryTable), doc: docOptimizerRole},
+			accessRow{what: "an optimizer may not write outside the tables' folders", principal: opt, action: "s3:PutObject", resource: e.obj("CuratedBucket", "quarantine/telemetry/x.parquet"), ctx: e.sseKMS(), doc: docOptimizerRole},
+			accessRow{what: "a bare upload outside iceberg/ is refused", principal: curate, action: "s3:PutObject", resource: e.obj("CuratedBucket", "quarantine/telemetry/x.parquet"), doc: docS3KMS},
+			accessRow{what: "an optimizer may not use the lake key outside S3", principal: opt, action: "kms:Decrypt", resource: key, ctx: via("sqs"), doc: docOptimizerRole})
+		for _, g := range []string{"/aws-glue/iceberg-compaction/logs", "/aws-glue/iceberg-retention/logs", "/aws-glue/iceberg-orphan-file-deletion/logs"} {
+			add(accessRow{what: "an optimizer creates its log group", principal: opt, action: "logs:CreateLogGroup", resource: e.arnOf("logs", "log-group:"+g), allow: true, doc: docOptimizerRole})
+			add(logWrite("an optimizer logs", opt, e.arnOf("logs", "log-group:"+g), docOptimizerRole)...)
+		}
+		watch := e.role("Upkeep", "TableWatchRole")
+		add(assume("Lambda assumes the table watch's role", "lambda.amazonaws.com", watch, nil, docLambdaRole))
+		for _, t := range []string{curated, featuresTable} {
+			add(accessRow{what: "the watch reads an optimizer's last run", principal: watch, action: "glue:GetTableOptimizer", resource: t, allow: true, doc: docGetTableOptimizer})
+		}
+		add(accessRow{what: "the watch may not change an optimizer", principal: watch, action: "glue:UpdateTableOptimizer", resource: curated, doc: docGetTableOptimizer},
+			accessRow{what: "the watch may not read table data", principal: watch, action: "s3:GetObject", resource: e.obj("CuratedBucket", curatedFile("data/x.parquet")), doc: docLambdaRole})
+		add(logWrite("the watch logs", watch, e.res("Upkeep", "TableWatchLogGroup", "AWS::Logs::LogGroup").Arn, docLambdaRole)...)
 	}
-	add(e.s3Get("data quality reads curated Parquet", dq, "CuratedBucket", "telemetry/year=2026/month=03/day=01/part-00000.snappy.parquet")...)
-	add(accessRow{what: "data quality publishes results", principal: dq, action: "glue:PublishDataQuality", resource: e.arnOf("glue", "dataQualityRuleset/datalake-"+e.profile()+"-"+layout.CuratedTelemetryTable), allow: true, doc: docGlueDQ})
 
 	// --- ML workflows: Step Functions runs the features job and SageMaker,
 	// evaluates, registers in DynamoDB and notifies.
@@ -403,7 +508,12 @@ func accessRows(e *accessEnv) []accessRow {
 		accessRow{what: "SNS encrypts the workflow's message with the lake key", principal: wf, action: "kms:GenerateDataKey", resource: key, ctx: via("sns"), allow: true, doc: docSNSKMS},
 		accessRow{what: "SNS encrypts the workflow's message with the lake key", principal: wf, action: "kms:Decrypt", resource: key, ctx: via("sns"), allow: true, doc: docSNSKMS},
 		accessRow{what: "the workflow may not use the key directly", principal: wf, action: "kms:Decrypt", resource: key, ctx: map[string]any{"kms:CallerAccount": testAccount}, doc: docDdbKMS},
-		accessRow{what: "the workflow may not read lake objects", principal: wf, action: "s3:GetObject", resource: e.obj("AnalyticsBucket", "models/x/model.tar.gz"), doc: docSfnSageMaker})
+		accessRow{what: "the workflow may not read lake objects", principal: wf, action: "s3:GetObject", resource: e.obj("AnalyticsBucket", "models/x/model.tar.gz"), doc: docSfnSageMaker},
+		accessRow{what: "the workflow may not read a training set's rows", principal: wf, action: "s3:GetObject", resource: e.obj("AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/train/part-00000.csv"), doc: docSfnSdk})
+	// ReadDataset: the SDK integration calls GetObject with the workflow's role.
+	add(accessRow{what: "ReadDataset reads current.json", principal: wf, action: "s3:GetObject", resource: e.obj("AnalyticsBucket", "training/telemetry/current.json"), allow: true, doc: docSfnSdk},
+		accessRow{what: "S3 decrypts current.json with the lake key", principal: wf, action: "kms:Decrypt", resource: key,
+			ctx: merge(via("s3"), map[string]any{"kms:EncryptionContext:aws:s3:arn": e.bucket("AnalyticsBucket").Arn}), allow: true, doc: docS3BucketKey})
 	for _, a := range []string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"} {
 		add(accessRow{what: "Step Functions delivers execution logs", principal: wf, action: a, resource: "*", allow: true, doc: docSfnLogs})
 	}
@@ -412,14 +522,14 @@ func accessRows(e *accessEnv) []accessRow {
 	add(assume("SageMaker assumes its role for a training job", "sagemaker.amazonaws.com", sm, map[string]any{"aws:SourceArn": trainJob}, docSageMakerTrust),
 		assume("SageMaker assumes its role for a transform job", "sagemaker.amazonaws.com", sm, map[string]any{"aws:SourceArn": e.arnOf("sagemaker", "transform-job/"+prefix+"-a1b2c3d4")}, docSageMakerTrust),
 		assume("SageMaker assumes its role for a model", "sagemaker.amazonaws.com", sm, map[string]any{"aws:SourceArn": e.arnOf("sagemaker", "*")}, docSageMakerTrust))
-	add(e.list("training lists the training channel", sm, "AnalyticsBucket", "training/telemetry/train/", true, "LakeVpcS3Endpoint"))
-	add(e.s3Get("training reads the training channel", sm, "AnalyticsBucket", "training/telemetry/train/part-00000.csv", "LakeVpcS3Endpoint")...)
+	add(e.list("training lists the training channel", sm, "AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/train/", true, "LakeVpcS3Endpoint"))
+	add(e.s3Get("training reads the training channel", sm, "AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/train/part-00000.csv", "LakeVpcS3Endpoint")...)
 	add(e.s3Put("training saves the model", sm, "AnalyticsBucket", "models/"+prefix+"-a1b2c3d4/output/model.tar.gz", "LakeVpcS3Endpoint")...)
 	add(e.s3Get("the transform job loads the model", sm, "AnalyticsBucket", "models/"+prefix+"-a1b2c3d4/output/model.tar.gz", "LakeVpcS3Endpoint")...)
-	add(e.s3Get("the transform job reads the validation set", sm, "AnalyticsBucket", "training/telemetry/validation/part-00000.csv", "LakeVpcS3Endpoint")...)
+	add(e.s3Get("the transform job reads the validation set", sm, "AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/validation/part-00000.csv", "LakeVpcS3Endpoint")...)
 	add(e.s3Put("the transform job writes predictions", sm, "AnalyticsBucket", "batch-transform/"+prefix+"-a1b2c3d4/part-00000.csv.out", "LakeVpcS3Endpoint")...)
-	add(accessRow{what: "SageMaker may not read the curated zone", principal: sm, action: "s3:GetObject", resource: e.obj("CuratedBucket", "telemetry/x.parquet"), endpoints: []string{"LakeVpcS3Endpoint"}, doc: docSageMakerRole},
-		accessRow{what: "SageMaker may not overwrite training sets", principal: sm, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "training/telemetry/train/x.csv"), ctx: e.sseKMS(), endpoints: []string{"LakeVpcS3Endpoint"}, doc: docSageMakerRole},
+	add(accessRow{what: "SageMaker may not read the curated zone", principal: sm, action: "s3:GetObject", resource: e.obj("CuratedBucket", curatedFile("data/x.parquet")), endpoints: []string{"LakeVpcS3Endpoint"}, doc: docSageMakerRole},
+		accessRow{what: "SageMaker may not overwrite training sets", principal: sm, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/train/x.csv"), ctx: e.sseKMS(), endpoints: []string{"LakeVpcS3Endpoint"}, doc: docSageMakerRole},
 		accessRow{what: "SageMaker encrypts job volumes with the lake key", principal: sm, action: "kms:CreateGrant", resource: key, ctx: map[string]any{"kms:GrantIsForAWSResource": "true"}, allow: true, doc: docSageMakerRole},
 		accessRow{what: "SageMaker pulls the XGBoost image", principal: sm, action: "ecr:BatchGetImage", resource: "arn:aws:ecr:" + testRegion + ":141502667606:repository/sagemaker-xgboost", allow: true, doc: docSageMakerRole},
 		accessRow{what: "SageMaker authenticates to ECR", principal: sm, action: "ecr:GetAuthorizationToken", resource: "*", allow: true, doc: docSageMakerRole},
@@ -430,9 +540,10 @@ func accessRows(e *accessEnv) []accessRow {
 	evalRole := e.role("ML", "EvaluateFunctionRole")
 	add(assume("Lambda assumes evaluate's role", "lambda.amazonaws.com", evalRole, nil, docLambdaRole),
 		e.list("evaluate lists predictions", evalRole, "AnalyticsBucket", "batch-transform/"+prefix+"-a1b2c3d4/", true),
-		e.list("evaluate lists the validation set", evalRole, "AnalyticsBucket", "training/telemetry/validation/", true))
+		e.list("evaluate lists the validation set", evalRole, "AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/validation/", true),
+		e.list("evaluate may not list the training channel", evalRole, "AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/train/", false))
 	add(e.s3Get("evaluate reads predictions", evalRole, "AnalyticsBucket", "batch-transform/"+prefix+"-a1b2c3d4/part-00000.csv.out")...)
-	add(e.s3Get("evaluate reads the labels", evalRole, "AnalyticsBucket", "training/telemetry/validation/part-00000.csv")...)
+	add(e.s3Get("evaluate reads the labels", evalRole, "AnalyticsBucket", "training/telemetry/snapshots/8744736658442914487/validation/part-00000.csv")...)
 	add(e.s3Put("evaluate writes metrics.json", evalRole, "AnalyticsBucket", "batch-transform/"+prefix+"-a1b2c3d4/metrics.json")...)
 	add(accessRow{what: "evaluate may not write models", principal: evalRole, action: "s3:PutObject", resource: e.obj("AnalyticsBucket", "models/x/model.tar.gz"), ctx: e.sseKMS(), doc: docLambdaRole})
 	add(logWrite("evaluate logs", evalRole, e.res("ML", "EvaluateFunctionLogGroup", "AWS::Logs::LogGroup").Arn, docLambdaRole)...)

@@ -8,6 +8,7 @@ import (
 	"github.com/refdatalake/datalake/lake/analytics"
 	"github.com/refdatalake/datalake/lake/baseline"
 	"github.com/refdatalake/datalake/lake/catalog"
+	"github.com/refdatalake/datalake/lake/curated"
 	"github.com/refdatalake/datalake/lake/ingest"
 	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/lake/ml"
@@ -22,10 +23,13 @@ type Lake struct {
 	Storage   *storage.Stack
 	Network   *network.Stack
 	Catalog   *catalog.Stack
+	Curated   *curated.Stack
 	Streaming *ingest.Stack
 	Analytics *analytics.Stack
 	ML        *ml.Stack
 	Ops       *ops.Stack
+	// Upkeep is nil when tableOptimizers is false.
+	Upkeep *curated.UpkeepStack
 	// Budget is nil when the profile sets no budget.
 	Budget *ops.BudgetStack
 }
@@ -87,11 +91,24 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		TimeoutMinutes:  cfg.GlueTimeoutMinutes,
 		MaxRetries:      cfg.GlueMaxRetries,
 		EtlSchedule:     cfg.EtlSchedule,
+		TrainingTagDays: cfg.TrainingSnapshotDays,
 		Emulator:        cfg.Emulator,
 	})
 	if err != nil {
 		return nil, err
 	}
+	lake.Curated = curated.NewStack(app, "Curated", &curated.Props{
+		StackProps:      stackProps(layout.StackCurated, "Iceberg tables curated_telemetry and training_features, their Glue table optimizers, data quality"),
+		Deployment:      deployment,
+		LakeKey:         lake.Storage.LakeKey,
+		CuratedBucket:   lake.Storage.CuratedBucket,
+		AnalyticsBucket: lake.Storage.AnalyticsBucket,
+		AllowDestroy:    cfg.AllowDestroy,
+		Emulator:        cfg.Emulator,
+	})
+	// After Catalog: its database, and an upgrade's removal of the Hive-style
+	// tables of the same names there must be complete first.
+	lake.Curated.AddStackDependency(lake.Catalog.Stack, jsii.String("the Iceberg tables are in the Catalog stack's database, and replace its former tables of the same names"))
 	lake.Streaming, err = ingest.NewStack(app, "Streaming", &ingest.Props{
 		StackProps:                   stackProps(layout.StackStreaming, "Kinesis stream, transform Lambda, Firehose to Parquet, ingestion alarms"),
 		Deployment:                   deployment,
@@ -172,7 +189,7 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		Evaluate: lake.ML.Evaluate.Function,
 		Detect:   lake.Streaming.Detect.Function,
 		Quality: &ops.QualityProps{
-			Role:             lake.Catalog.Etl.DataQualityRole,
+			Role:             lake.Curated.DataQualityRole,
 			LogRetentionDays: cfg.LogRetentionDays,
 			AllowDestroy:     cfg.AllowDestroy,
 		},
@@ -181,7 +198,27 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		return nil, err
 	}
 	// Its rules match the jobs, crawler and ruleset by name.
-	lake.Ops.AddStackDependency(lake.Catalog.Stack, jsii.String("the failure rules match the Catalog stack's jobs, crawler and ruleset by name"))
+	lake.Ops.AddStackDependency(lake.Catalog.Stack, jsii.String("the failure rules match the Catalog stack's jobs and crawler by name"))
+	lake.Ops.AddStackDependency(lake.Curated.Stack, jsii.String("the data quality run evaluates the Curated stack's ruleset"))
+	if cfg.TableOptimizers {
+		lake.Upkeep, err = curated.NewUpkeepStack(app, "Upkeep", &curated.UpkeepProps{
+			StackProps:            stackProps(layout.StackUpkeep, "Glue table optimizers of the Iceberg tables and the watch that reports their failures"),
+			Deployment:            deployment,
+			LakeKey:               lake.Storage.LakeKey,
+			CuratedBucket:         lake.Storage.CuratedBucket,
+			AnalyticsBucket:       lake.Storage.AnalyticsBucket,
+			SnapshotRetentionDays: cfg.IcebergSnapshotRetentionDays,
+			AlarmTopicArn:         lake.Streaming.AlarmTopic.TopicArn(),
+			LambdaArch:            cfg.LambdaArch,
+			LogRetentionDays:      cfg.LogRetentionDays,
+			AllowDestroy:          cfg.AllowDestroy,
+			Emulator:              cfg.Emulator,
+		})
+		if err != nil {
+			return nil, err
+		}
+		lake.Upkeep.AddStackDependency(lake.Curated.Stack, jsii.String("the optimizers keep the Curated stack's tables"))
+	}
 	if cfg.MonthlyBudgetUsd > 0 {
 		lake.Budget, err = ops.NewBudgetStack(app, "Budget", &ops.BudgetProps{
 			StackProps:       stackProps(layout.StackBudget, "The account's monthly cost budget, warning the alarm topic"),
@@ -199,6 +236,9 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 	if lake.Budget != nil {
 		baseline.DeployableIn(lake.Budget.Stack, ops.BudgetRegions(cfg.DeployRegions()))
 	}
+	if lake.Upkeep != nil {
+		baseline.DeployableIn(lake.Upkeep.Stack, curated.TableOptimizerRegions(cfg.DeployRegions()))
+	}
 
 	tags := awscdk.Tags_Of(app)
 	tags.Add(jsii.String("project"), &cfg.Project, nil)
@@ -208,7 +248,7 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 	return lake, nil
 }
 
-// stacks lists the deployment's stacks in deploy order, but the budget's.
+// stacks lists the deployment's stacks in deploy order, but the upkeep's and the budget's.
 func (l *Lake) stacks() []awscdk.Stack {
-	return []awscdk.Stack{l.Storage.Stack, l.Network.Stack, l.Catalog.Stack, l.Streaming.Stack, l.Analytics.Stack, l.ML.Stack, l.Ops.Stack}
+	return []awscdk.Stack{l.Storage.Stack, l.Network.Stack, l.Catalog.Stack, l.Curated.Stack, l.Streaming.Stack, l.Analytics.Stack, l.ML.Stack, l.Ops.Stack}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/refdatalake/datalake/internal/sagemakerimage"
 	"github.com/refdatalake/datalake/lake/baseline"
+	"github.com/refdatalake/datalake/lake/curated"
 	"github.com/refdatalake/datalake/lake/ml"
 	"github.com/refdatalake/datalake/lake/ops"
 )
@@ -117,6 +118,19 @@ type Config struct {
 	// (Athena's minimum is 10 MB). At $5 per TB, 1 GB costs half a cent.
 	AthenaBytesScannedCutoffMB int
 
+	// IcebergSnapshotRetentionDays is how long the retention optimizer keeps
+	// the Iceberg tables' snapshots (how far back time travel reaches).
+	IcebergSnapshotRetentionDays int
+	// TableOptimizers creates the Upkeep stack: Glue's compaction, snapshot
+	// retention and orphan-file deletion on the Iceberg tables, and the
+	// watch that reports their failures. CloudFormation lacks the type in
+	// some regions (curated.NoTableOptimizerRegions).
+	TableOptimizers bool
+	// TrainingSnapshotDays is how long each training snapshot of
+	// training_features stays readable (its tag), so a registered model's
+	// training set can be rebuilt for that long.
+	TrainingSnapshotDays int
+
 	// GlueWorkerType is the worker type of the curate and features jobs:
 	// "G.1X" (4 vCPU, 16 GB; default), "G.2X" or "G.4X".
 	GlueWorkerType string
@@ -160,43 +174,46 @@ type Config struct {
 // defaultsFor returns a profile's defaults, or an error naming the allowed profiles.
 func defaultsFor(profile string) (Config, error) {
 	base := Config{
-		Profile:                     profile,
-		Project:                     "datalake",
-		Owner:                       "data-platform",
-		VpcCidr:                     "10.40.0.0/16",
-		MaxAzs:                      2,
-		FlowLogRetentionDays:        30,
-		RawInfrequentAccessDays:     60,  // seed: Standard -> IA 60 days after creation
-		RawGlacierDays:              180, // seed: -> Glacier 6 months after creation
-		NoncurrentVersionExpiryDays: 30,
-		AbortMultipartDays:          7,
-		AccessLogExpiryDays:         90,
-		ErrorOutputExpiryDays:       30,
-		AthenaResultsExpiryDays:     7,
-		TransitionMinimumObjectSize: "all_storage_classes_128k",
-		Versioning:                  true,
-		LogRetentionDays:            30,
-		StreamMode:                  "provisioned",
-		StreamShards:                1,
-		StreamRetentionHours:        24,
-		FirehoseBufferSeconds:       300,
-		FirehoseBufferMB:            64,
-		AthenaBytesScannedCutoffMB:  1024,
-		GlueWorkerType:              "G.1X",
-		GlueWorkers:                 2,
-		GlueTimeoutMinutes:          60,
-		GlueMaxRetries:              0,
-		TrainingInstanceType:        "ml.m5.large",
-		TransformInstanceType:       "ml.m5.large",
-		TuningMaxJobs:               4,
-		TuningMaxParallelJobs:       2,
-		MinAuc:                      0.75,
-		MlSchedule:                  "cron(0 4 ? * SUN *)", // Sundays 04:00 UTC, after the nightly ETL
-		LambdaArch:                  "arm64",
-		MonthlyBudgetUsd:            50,
-		AnomalyAlertMinutes:         60,
-		AnomalyAlertsPerDay:         1,
-		AuditLogExpiryDays:          365,
+		Profile:                      profile,
+		Project:                      "datalake",
+		Owner:                        "data-platform",
+		VpcCidr:                      "10.40.0.0/16",
+		MaxAzs:                       2,
+		FlowLogRetentionDays:         30,
+		RawInfrequentAccessDays:      60,  // seed: Standard -> IA 60 days after creation
+		RawGlacierDays:               180, // seed: -> Glacier 6 months after creation
+		NoncurrentVersionExpiryDays:  30,
+		AbortMultipartDays:           7,
+		AccessLogExpiryDays:          90,
+		ErrorOutputExpiryDays:        30,
+		AthenaResultsExpiryDays:      7,
+		TransitionMinimumObjectSize:  "all_storage_classes_128k",
+		Versioning:                   true,
+		LogRetentionDays:             30,
+		StreamMode:                   "provisioned",
+		StreamShards:                 1,
+		StreamRetentionHours:         24,
+		FirehoseBufferSeconds:        300,
+		FirehoseBufferMB:             64,
+		AthenaBytesScannedCutoffMB:   1024,
+		GlueWorkerType:               "G.1X",
+		GlueWorkers:                  2,
+		GlueTimeoutMinutes:           60,
+		GlueMaxRetries:               0,
+		IcebergSnapshotRetentionDays: 7,
+		TableOptimizers:              true,
+		TrainingSnapshotDays:         365,
+		TrainingInstanceType:         "ml.m5.large",
+		TransformInstanceType:        "ml.m5.large",
+		TuningMaxJobs:                4,
+		TuningMaxParallelJobs:        2,
+		MinAuc:                       0.75,
+		MlSchedule:                   "cron(0 4 ? * SUN *)", // Sundays 04:00 UTC, after the nightly ETL
+		LambdaArch:                   "arm64",
+		MonthlyBudgetUsd:             50,
+		AnomalyAlertMinutes:          60,
+		AnomalyAlertsPerDay:          1,
+		AuditLogExpiryDays:           365,
 	}
 	switch profile {
 	case ProfileSandbox:
@@ -282,6 +299,9 @@ var settings = []setting{
 	intSetting("glueWorkers", "workers per Glue job run (one is the driver)", 2, 100, func(c *Config) *int { return &c.GlueWorkers }),
 	intSetting("glueTimeoutMinutes", "Glue job run timeout (minutes)", 1, 2880, func(c *Config) *int { return &c.GlueTimeoutMinutes }),
 	intSetting("glueMaxRetries", "Glue job retries after a failed run", 0, 10, func(c *Config) *int { return &c.GlueMaxRetries }),
+	boolSetting("tableOptimizers", "Glue table optimizers (compaction, snapshot retention, orphan-file deletion) on the Iceberg tables, in a stack of their own; false where CloudFormation lacks them", func(c *Config) *bool { return &c.TableOptimizers }),
+	intSetting("icebergSnapshotRetentionDays", "Iceberg tables: the retention optimizer expires snapshots older than this (days; how far back time travel reaches)", 1, 3650, func(c *Config) *int { return &c.IcebergSnapshotRetentionDays }),
+	intSetting("trainingSnapshotDays", "days each training snapshot of training_features stays readable (its tag), so a registered model's training set can be rebuilt", 1, 3650, func(c *Config) *int { return &c.TrainingSnapshotDays }),
 	stringSetting("etlSchedule", "Glue cron expression that starts crawler -> curate -> features; empty = on demand", nil, func(c *Config) *string { return &c.EtlSchedule }),
 	stringSetting("trainingInstanceType", "SageMaker training instance type", nil, func(c *Config) *string { return &c.TrainingInstanceType }),
 	stringSetting("transformInstanceType", "SageMaker batch transform instance type", nil, func(c *Config) *string { return &c.TransformInstanceType }),
@@ -406,6 +426,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := ops.CheckBudgetRegion(c.MonthlyBudgetUsd, c.Region, ""); err != nil {
+		return err
+	}
+	if err := curated.CheckTableOptimizerRegion(c.TableOptimizers, c.Region, ""); err != nil {
 		return err
 	}
 	if !validCidr16to24(c.VpcCidr) {

@@ -19,6 +19,7 @@ import (
 	"github.com/refdatalake/datalake/internal/sagemakerimage"
 	"github.com/refdatalake/datalake/internal/schema"
 	"github.com/refdatalake/datalake/internal/telemetrygen"
+	"github.com/refdatalake/datalake/lake/curated"
 	"github.com/refdatalake/datalake/lake/layout"
 	"github.com/refdatalake/datalake/lake/ops"
 	"github.com/refdatalake/datalake/statemachines"
@@ -48,12 +49,14 @@ var docCounts = []docCount{
 	{"stacks", "stacks of the sandbox profile", func(t *testing.T) string { return itoa(len(synthOK(t, sandbox).templates)) }},
 	{"stacks-prod", "stacks of the prod profile", func(t *testing.T) string { return itoa(len(synthOK(t, prod).templates)) }},
 	{"stacks-local", "stacks of the local profile", func(t *testing.T) string { return itoa(len(synthOK(t, local).templates)) }},
-	{"alarms", "CloudWatch alarms (sandbox)", func(t *testing.T) string { return itoa(len(alarmIDs(t, ""))) }},
-	{"alarms-ingestion", "alarms not of the anomaly detector (logical IDs not starting Detect)", func(t *testing.T) string {
-		return itoa(len(alarmIDs(t, "")) - len(alarmIDs(t, "Detect")))
+	{"alarms", "CloudWatch alarms (sandbox, every stack)", func(t *testing.T) string { return itoa(len(alarmIDs(t, "", ""))) }},
+	{"alarms-streaming", "CloudWatch alarms of the Streaming stack (sandbox)", func(t *testing.T) string { return itoa(len(alarmIDs(t, "Streaming", ""))) }},
+	{"alarms-ingestion", "Streaming stack alarms not of the anomaly detector (logical IDs not starting Detect)", func(t *testing.T) string {
+		return itoa(len(alarmIDs(t, "Streaming", "")) - len(alarmIDs(t, "Streaming", "Detect")))
 	}},
-	{"alarms-detector", "alarms of the anomaly detector (logical IDs starting Detect)", func(t *testing.T) string { return itoa(len(alarmIDs(t, "Detect"))) }},
-	{"alarms-usd", "monthly cost of the alarms at $0.10 each", func(t *testing.T) string { return usd(float64(len(alarmIDs(t, ""))) * alarmUsd) }},
+	{"alarms-detector", "alarms of the anomaly detector (logical IDs starting Detect)", func(t *testing.T) string { return itoa(len(alarmIDs(t, "Streaming", "Detect"))) }},
+	{"alarms-upkeep", "alarms of the Upkeep stack (the table optimizer watch)", func(t *testing.T) string { return itoa(len(alarmIDs(t, "Upkeep", ""))) }},
+	{"alarms-usd", "monthly cost of the alarms at $0.10 each", func(t *testing.T) string { return usd(float64(len(alarmIDs(t, "", ""))) * alarmUsd) }},
 	{"sandbox-idle-usd", "idle monthly cost of the sandbox: the key, the provisioned shards for 730 hours, the alarms", func(t *testing.T) string {
 		return usd(sandboxIdleUsd(t))
 	}},
@@ -166,8 +169,21 @@ var docCounts = []docCount{
 		t.Fatal("no event source mapping")
 		return ""
 	}},
-	{"glue-tables", "Glue tables the Catalog stack declares", func(t *testing.T) string {
-		return itoa(len(resourcesOfType(synthOK(t, sandbox).templates["Catalog"], "AWS::Glue::Table")))
+	{"glue-tables", "Glue tables the Catalog and Curated stacks declare", func(t *testing.T) string {
+		tpl := synthOK(t, sandbox).templates
+		return itoa(len(resourcesOfType(tpl["Catalog"], "AWS::Glue::Table")) + len(resourcesOfType(tpl["Curated"], "AWS::Glue::Table")))
+	}},
+	{"iceberg-tables", "Iceberg tables the Curated stack declares", func(t *testing.T) string {
+		return itoa(len(resourcesOfType(synthOK(t, sandbox).templates["Curated"], "AWS::Glue::Table")))
+	}},
+	{"table-optimizers", "Glue table optimizers of the Upkeep stack", func(t *testing.T) string {
+		return itoa(len(resourcesOfType(synthOK(t, sandbox).templates["Upkeep"], "AWS::Glue::TableOptimizer")))
+	}},
+	{"no-table-optimizer-regions", "regions without AWS::Glue::TableOptimizer (curated.NoTableOptimizerRegions)", func(t *testing.T) string {
+		return itoa(len(curated.NoTableOptimizerRegions))
+	}},
+	{"glue-jobs", "Glue jobs of the Catalog stack", func(t *testing.T) string {
+		return itoa(len(resourcesOfType(synthOK(t, sandbox).templates["Catalog"], "AWS::Glue::Job")))
 	}},
 	{"nag-packs", "cdk-nag packs baseline.ApplyCompliance applies", func(t *testing.T) string {
 		return itoa(len(regexp.MustCompile(`cdknag\.New\w+Checks\(`).FindAllString(readRepoFile(t, "lake/baseline/compliance.go"), -1)))
@@ -433,11 +449,19 @@ func readRepoFile(t *testing.T, path string) string {
 }
 
 // alarmIDs are the sandbox's alarms whose logical IDs start with prefix.
-func alarmIDs(t *testing.T, prefix string) []string {
+// alarmIDs are the sandbox's alarms of stack ("" for every stack) whose
+// logical IDs start with prefix.
+func alarmIDs(t *testing.T, stack, prefix string) []string {
 	var out []string
-	for _, a := range resolved(t, sandbox).All("AWS::CloudWatch::Alarm") {
-		if strings.HasPrefix(a.LogicalID, prefix) {
-			out = append(out, a.LogicalID)
+	r := resolved(t, sandbox)
+	for _, sid := range sortedKeys(r.Stacks) {
+		if stack != "" && sid != stack {
+			continue
+		}
+		for _, id := range sortedKeys(r.Stacks[sid].Resources) {
+			if r.Stacks[sid].Resources[id].Type == "AWS::CloudWatch::Alarm" && strings.HasPrefix(id, prefix) {
+				out = append(out, id)
+			}
 		}
 	}
 	return out
@@ -460,7 +484,7 @@ func sandboxIdleUsd(t *testing.T) float64 {
 		shards += n
 	}
 	keys := float64(len(resolved(t, sandbox).All("AWS::KMS::Key")))
-	return keys*keyUsd + shards*shardHourUsd*monthHours + float64(len(alarmIDs(t, "")))*alarmUsd
+	return keys*keyUsd + shards*shardHourUsd*monthHours + float64(len(alarmIDs(t, "", "")))*alarmUsd
 }
 
 // failureRules are the sandbox's rules that tell the alarm topic.

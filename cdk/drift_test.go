@@ -16,9 +16,9 @@ import (
 var localDrift = []struct {
 	path, reason string
 }{
-	{`^(Streaming/Resources/(TransformFunction|DetectFunction)|ML/Resources/EvaluateFunction)\w+/Properties/Architectures/0$`,
+	{`^(Streaming/Resources/(TransformFunction|DetectFunction)|ML/Resources/EvaluateFunction|Upkeep/Resources/TableWatchFunction)\w+/Properties/Architectures/0$`,
 		"the emulator runs the bootstrap as a host process: built for the host's architecture"},
-	{`^(Streaming/Resources/(TransformFunction|DetectFunction)|ML/Resources/EvaluateFunction)\w+/Properties/Code/S3Key$`,
+	{`^(Streaming/Resources/(TransformFunction|DetectFunction)|ML/Resources/EvaluateFunction|Upkeep/Resources/TableWatchFunction)\w+/Properties/Code/S3Key$`,
 		"the asset hash is the hash of that host-architecture build"},
 	{`^\w+/Resources/\w+/(DeletionPolicy|UpdateReplacePolicy)$`,
 		"an emulator is thrown away after each run: DESTROY instead of RETAIN"},
@@ -34,9 +34,13 @@ var localDrift = []struct {
 		"emulators reject AWS::EC2::FlowLog: locally it sits behind a parameter that defaults to false"},
 	{`^Analytics/(Parameters/NamedQueriesEnabled|Conditions|Resources/\w+Query/Condition)$`,
 		"emulators reject AWS::Athena::NamedQuery: locally they sit behind a parameter that defaults to false (the e2e test runs their SQL directly)"},
-	{`^Catalog/(Parameters/(GlueSecurityConfigurationEnabled|GlueWorkflowEnabled|DataQualityEnabled)|Conditions|Resources/(SecurityConfiguration|EtlWorkflow|CuratedQuality)\w+/Condition)$`,
-		"emulators reject AWS::Glue::SecurityConfiguration, Workflow (and its triggers) and DataQualityRuleset: locally they sit behind parameters that default to false"},
-	{`^Catalog/Resources/(LandingCrawler|CurateJob\w+|FeaturesJob\w+)/DependsOn$`,
+	{`^Catalog/(Parameters/(GlueSecurityConfigurationEnabled|GlueWorkflowEnabled)|Conditions|Resources/(SecurityConfiguration|EtlWorkflow)\w+/Condition)$`,
+		"emulators reject AWS::Glue::SecurityConfiguration and Workflow (and its triggers): locally they sit behind parameters that default to false"},
+	{`^Curated/(Parameters/DataQualityEnabled|Conditions|Resources/CuratedQuality\w+/Condition)$`,
+		"emulators reject AWS::Glue::DataQualityRuleset: locally it sits behind a parameter that defaults to false"},
+	{`^Upkeep/(Parameters/TableOptimizersEnabled|Conditions|Resources/\w+(Compaction|SnapshotRetention|OrphanFileDeletion)/Condition)$`,
+		"emulators reject AWS::Glue::TableOptimizer: locally the optimizers sit behind a parameter that defaults to false"},
+	{`^Catalog/Resources/(LandingCrawler|CurateJob\w+|FeaturesJob\w+|MigrateCuratedJob\w+|TrainingSetJob\w+)/DependsOn$`,
 		"on AWS the crawler and jobs wait for the security configuration they name; locally it is not created, so they cannot depend on it"},
 	{`^Streaming/Resources/DetectFunction\w+/Properties/Environment/Variables/DETECT_(SAMPLE_SIZE|TREES|WARM_UP|ANY_HOUR)$`,
 		"the anomaly detector's forest and warm-up are small locally, and it scores hours of the day its profile has not learnt, so the short end-to-end stream can show an anomaly"},

@@ -30,7 +30,8 @@ func TestJobsAreGuardedAndEncrypted(t *testing.T) {
 		timeout float64
 	}{{sandbox, 2, 0, 60}, {prod, 10, 1, 240}} {
 		jobs := glueJobs(t, tc.ctx)
-		if got := sortedKeys(jobs); strings.Join(got, ",") != "datalake-"+tc.ctx["profile"].(string)+"-curate,datalake-"+tc.ctx["profile"].(string)+"-features" {
+		prefix := "datalake-" + tc.ctx["profile"].(string) + "-"
+		if got := sortedKeys(jobs); strings.Join(got, ",") != prefix+"curate,"+prefix+"features,"+prefix+"migrate-curated,"+prefix+"training-set" {
 			t.Fatalf("jobs %v", got)
 		}
 		for name, p := range jobs {
@@ -49,6 +50,11 @@ func TestJobsAreGuardedAndEncrypted(t *testing.T) {
 					t.Errorf("%s: no %s", name, k)
 				}
 			}
+			// Every job reads or writes an Iceberg table: Glue 5.0's Iceberg
+			// jars, and every file encrypted with the lake key.
+			if args["--datalake-formats"] != "iceberg" || args["--catalog"] != "glue_catalog" || args["--lake_key_arn"] == nil {
+				t.Errorf("%s: Iceberg arguments %v %v %v", name, args["--datalake-formats"], args["--catalog"], args["--lake_key_arn"])
+			}
 			// Glue 5.0 logs every job in real time to <prefix>/error and
 			// <prefix>/output; the --continuous-log-* arguments and job insights
 			// are documented for earlier versions only.
@@ -61,9 +67,11 @@ func TestJobsAreGuardedAndEncrypted(t *testing.T) {
 					t.Errorf("%s: passes %s, which Glue 5.0 does not document", name, k)
 				}
 			}
-			want := "job-bookmark-enable"
-			if strings.HasSuffix(name, "-features") {
-				want = "job-bookmark-disable" // the label looks ahead over all history
+			// Only curate reads incrementally; features reads a whole snapshot
+			// (the label looks ahead over all history), the others run on demand.
+			want := "job-bookmark-disable"
+			if strings.HasSuffix(name, "-curate") {
+				want = "job-bookmark-enable"
 			}
 			if args["--job-bookmark-option"] != want {
 				t.Errorf("%s bookmarks %v, want %s", name, args["--job-bookmark-option"], want)
@@ -76,22 +84,28 @@ func TestJobsAreGuardedAndEncrypted(t *testing.T) {
 // job requires and checks the deployed jobs pass every one, so a renamed
 // argument fails here rather than at the first run in AWS.
 func TestJobArgumentsMatchThePythonSpecs(t *testing.T) {
-	var specs map[string][]string
-	fromLakeJobs(t, "the Python argument specs", `from lake_jobs.args import CURATE_ARGS, FEATURES_ARGS
-print(json.dumps({s.job: [a.name for a in s.arguments] for s in (CURATE_ARGS, FEATURES_ARGS)}))`, &specs)
-	for name, p := range glueJobs(t, sandbox) {
-		job := name[strings.LastIndex(name, "-")+1:]
+	var specs map[string]map[string]bool // job -> argument -> required
+	fromLakeJobs(t, "the Python argument specs", `from lake_jobs.args import CURATE_ARGS, FEATURES_ARGS, MIGRATE_ARGS, TRAINING_SET_ARGS
+print(json.dumps({s.job: {a.name: a.required for a in s.arguments} for s in (CURATE_ARGS, FEATURES_ARGS, MIGRATE_ARGS, TRAINING_SET_ARGS)}))`, &specs)
+	// What scripts/trainingset passes on each run, from the registry entry.
+	perRun := map[string]bool{"features_snapshot_id": true, "manifest_uri": true, "compare_with": true}
+	jobs := glueJobs(t, sandbox)
+	if len(jobs) != len(specs) {
+		t.Errorf("%d jobs, %d argument specs", len(jobs), len(specs))
+	}
+	for name, p := range jobs {
+		job := strings.TrimPrefix(name, "datalake-sandbox-")
 		names, ok := specs[job]
 		if !ok {
 			t.Fatalf("job %s has no argument spec in lake_jobs.args", name)
 		}
 		args := p["DefaultArguments"].(map[string]any)
-		for _, a := range names {
-			if a == "JOB_NAME" {
-				continue // Glue passes it on every run
+		for a, required := range names {
+			if a == "JOB_NAME" || perRun[a] {
+				continue // Glue passes JOB_NAME on every run
 			}
-			if _, ok := args["--"+a]; !ok && a != "horizon_hours" && a != "train_percent" && a != "max_site_categories" && a != "quantile_error" {
-				t.Errorf("%s: argument --%s is not passed", name, a)
+			if _, ok := args["--"+a]; !ok && required {
+				t.Errorf("%s: required argument --%s is not passed", name, a)
 			}
 		}
 		for k := range args {
@@ -99,49 +113,67 @@ print(json.dumps({s.job: [a.name for a in s.arguments] for s in (CURATE_ARGS, FE
 			if strings.Contains(a, "-") || a == "TempDir" {
 				continue // Glue's own options
 			}
-			found := false
-			for _, n := range names {
-				found = found || n == a
-			}
-			if !found {
+			if _, ok := names[a]; !ok {
 				t.Errorf("%s: passes --%s, which the job does not read", name, a)
 			}
 		}
 	}
 }
 
-// TestTablesMatchWhatTheJobsWrite asks lake_jobs for the columns curate
-// writes and the leading columns of the features CSV, and compares them with
-// the tables the Catalog stack declares over those outputs.
+// TestTablesMatchWhatTheJobsWrite asks lake_jobs for the Iceberg tables it
+// writes (curate.CURATED_TABLE, features.FEATURES_TABLE: columns, types,
+// partitioning, properties) and compares them with the tables the Curated
+// stack declares.
 func TestTablesMatchWhatTheJobsWrite(t *testing.T) {
-	var want map[string][]string
-	fromLakeJobs(t, "the Python column lists", `from lake_jobs import curate, features
-print(json.dumps({
-    "curated": [c for c in curate.CURATED_COLUMNS if c not in curate.OUTPUT_PARTITIONS],
-    "curated_partitions": list(curate.OUTPUT_PARTITIONS),
-    "training": ["label"] + [features.continuous_column_name(c) for c in features.NUMERIC_COLUMNS] + [features.BIN_COLUMN + "_bin"],
-}))`, &want)
-	got := map[string][]string{}
-	for _, table := range resourcesOfType(synth(t, sandbox).templates["Catalog"], "AWS::Glue::Table") {
-		input := table["Properties"].(map[string]any)["TableInput"].(map[string]any)
-		var cols, parts []string
-		for _, c := range input["StorageDescriptor"].(map[string]any)["Columns"].([]any) {
-			cols = append(cols, c.(map[string]any)["Name"].(string))
+	var want map[string]map[string]any
+	fromLakeJobs(t, "the Python table definitions", `from lake_jobs import curate, features
+def spec(t):
+    return {
+        "columns": [[c.name, c.iceberg_type, c.required] for c in t.columns],
+        "partitioning": list(t.partitioning),
+        "properties": dict(t.properties),
+    }
+print(json.dumps({curate.CURATED_TABLE.name: spec(curate.CURATED_TABLE), features.FEATURES_TABLE.name: spec(features.FEATURES_TABLE)}))`, &want)
+	got := map[string]map[string]any{}
+	for _, table := range resourcesOfType(synth(t, sandbox).templates["Curated"], "AWS::Glue::Table") {
+		p := table["Properties"].(map[string]any)
+		in := p["OpenTableFormatInput"].(map[string]any)["IcebergInput"].(map[string]any)["IcebergTableInput"].(map[string]any)
+		var cols []any
+		byID := map[float64]string{}
+		for _, f := range in["Schema"].(map[string]any)["Fields"].([]any) {
+			m := f.(map[string]any)
+			cols = append(cols, []any{m["Name"], m["Type"], m["Required"]})
+			byID[m["Id"].(float64)] = m["Name"].(string)
 		}
-		for _, c := range asSlice(input["PartitionKeys"]) {
-			parts = append(parts, c.(map[string]any)["Name"].(string))
+		var parts []any
+		for _, f := range in["PartitionSpec"].(map[string]any)["Fields"].([]any) {
+			m := f.(map[string]any)
+			// Spark's spelling of the same transform.
+			source := byID[m["SourceId"].(float64)]
+			switch m["Transform"] {
+			case "identity":
+				parts = append(parts, source)
+			default:
+				parts = append(parts, m["Transform"].(string)+"s("+source+")")
+			}
 		}
-		switch input["Name"] {
-		case layout.CuratedTelemetryTable:
-			got["curated"], got["curated_partitions"] = cols, parts
-		case layout.TrainingFeaturesTable:
-			got["training"] = cols
+		props := map[string]any{}
+		for k, v := range in["Properties"].(map[string]any) {
+			if k != "comment" {
+				props[k] = v
+			}
+		}
+		got[p["Name"].(string)] = map[string]any{"columns": cols, "partitioning": parts, "properties": props}
+	}
+	for name, w := range want {
+		wj, _ := json.Marshal(w)
+		gj, _ := json.Marshal(got[name])
+		if string(wj) != string(gj) {
+			t.Errorf("%s: the Curated stack declares %s\nlake_jobs writes %s", name, gj, wj)
 		}
 	}
-	for k, w := range want {
-		if strings.Join(got[k], ",") != strings.Join(w, ",") {
-			t.Errorf("%s: table has %v\nthe job writes %v", k, got[k], w)
-		}
+	if len(got) != len(want) {
+		t.Errorf("tables %v, lake_jobs writes %v", sortedKeys(got), sortedKeys(want))
 	}
 }
 
@@ -237,7 +269,7 @@ func TestWorkflowChainsCrawlerCurateFeatures(t *testing.T) {
 }
 
 func TestDataQualityRulesFollowTheSchema(t *testing.T) {
-	rulesets := resourcesOfType(synth(t, sandbox).templates["Catalog"], "AWS::Glue::DataQualityRuleset")
+	rulesets := resourcesOfType(synth(t, sandbox).templates["Curated"], "AWS::Glue::DataQualityRuleset")
 	if len(rulesets) != 1 {
 		t.Fatalf("%d rulesets", len(rulesets))
 	}

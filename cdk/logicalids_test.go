@@ -146,3 +146,39 @@ func TestCompareLogicalIDs(t *testing.T) {
 		t.Errorf("identical sets differ: %q %q", lost, stale)
 	}
 }
+
+// retiredLogicalIDsFile lists data-holding resources removed on purpose,
+// with the reason in its comments: the record of a removal the
+// logical-ID record itself forgets once it is rewritten.
+const retiredLogicalIDsFile = "testdata/logical-ids-retired.txt"
+
+// A retired logical ID must not come back: CloudFormation would create an
+// empty resource where users may expect their old one.
+func TestRetiredLogicalIDsStayRetired(t *testing.T) {
+	raw, err := os.ReadFile(filepath.FromSlash(retiredLogicalIDsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := map[string]bool{}
+	for _, line := range currentLogicalIDs(t) {
+		f := strings.Fields(line)
+		now[f[0]+" "+f[1]+" "+f[2]] = true
+	}
+	n := 0
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 4 || !holdsData[f[3]] {
+			t.Fatalf("%s: %q is not 'profile stack logical-ID type' of a data-holding type", retiredLogicalIDsFile, line)
+		}
+		n++
+		if now[f[0]+" "+f[1]+" "+f[2]] {
+			t.Errorf("%s is retired (%s) but in the templates again", line, retiredLogicalIDsFile)
+		}
+	}
+	if n == 0 {
+		t.Errorf("%s lists nothing", retiredLogicalIDsFile)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/refdatalake/datalake/lake/curated"
 	"github.com/refdatalake/datalake/lake/ops"
 )
 
@@ -35,6 +36,9 @@ func build(app awscdk.App) error {
 	// go: the CLI passes the region of the credentials as CDK_DEFAULT_REGION.
 	if r := os.Getenv("CDK_DEFAULT_REGION"); cfg.Region == "" && r != "" {
 		if err := ops.CheckBudgetRegion(cfg.MonthlyBudgetUsd, r, "the region of your AWS configuration, where cdk deploy goes"); err != nil {
+			return err
+		}
+		if err := curated.CheckTableOptimizerRegion(cfg.TableOptimizers, r, "the region of your AWS configuration, where cdk deploy goes"); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/refdatalake/datalake/internal/sagemakerimage"
+	"github.com/refdatalake/datalake/lake/curated"
 	"github.com/refdatalake/datalake/lake/ops"
 )
 
@@ -89,8 +90,9 @@ func TestAccountWideNamesCarryTheRegion(t *testing.T) {
 
 // Each template names the regions it deploys to, for cfn-lint (make
 // lint-templates): every region the ML stack's XGBoost rule accepts, but the
-// budget's template leaves out those without AWS::Budgets::Budget; a
-// pinned synth names its one region.
+// budget's and the upkeep's templates leave out those without
+// AWS::Budgets::Budget and AWS::Glue::TableOptimizer; a pinned synth names
+// its one region.
 func TestTemplatesNameTheirRegions(t *testing.T) {
 	regionsOf := func(tpl map[string]any) []string {
 		md, _ := tpl["Metadata"].(map[string]any)
@@ -109,11 +111,14 @@ func TestTemplatesNameTheirRegions(t *testing.T) {
 	all := sagemakerimage.Regions()
 	for _, stack := range sortedKeys(r.templates) {
 		want := all
-		if stack == "Budget" {
+		switch stack {
+		case "Budget":
 			want = ops.BudgetRegions(all)
-			if len(want) == len(all) || len(want) == 0 {
-				t.Errorf("budget regions %v: the regions without the type were not left out", want)
-			}
+		case "Upkeep":
+			want = curated.TableOptimizerRegions(all)
+		}
+		if (stack == "Budget" || stack == "Upkeep") && (len(want) == len(all) || len(want) == 0) {
+			t.Errorf("%s regions %v: the regions without the type were not left out", stack, want)
 		}
 		if got := regionsOf(r.templates[stack]); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s names regions %v, want %v", stack, got, want)
@@ -145,11 +150,27 @@ func TestBudgetRefusedWhereTheTypeDoesNotExist(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "-c monthlyBudgetUsd=0") || !strings.Contains(err.Error(), region) {
 			t.Errorf("%s: %v", region, err)
 		}
-		if _, err := LoadConfig(lookupFrom(map[string]any{"account": "111122223333", "region": region, "monthlyBudgetUsd": "0"})); err != nil {
+		// Two of them lack the table optimizers too.
+		off := map[string]any{"account": "111122223333", "region": region, "monthlyBudgetUsd": "0", "tableOptimizers": "false"}
+		if _, err := LoadConfig(lookupFrom(off)); err != nil {
 			t.Errorf("%s without a budget: %v", region, err)
 		}
 	}
 	if _, err := LoadConfig(lookupFrom(map[string]any{"account": "111122223333", "region": "eu-west-1"})); err != nil {
 		t.Errorf("eu-west-1: %v", err)
+	}
+}
+
+// The table optimizers in a region whose CloudFormation lacks their type
+// are refused at synth when the region is known, naming the setting.
+func TestTableOptimizersRefusedWhereTheTypeDoesNotExist(t *testing.T) {
+	for _, region := range []string{"us-west-1", "eu-west-3"} {
+		_, err := LoadConfig(lookupFrom(map[string]any{"account": "111122223333", "region": region}))
+		if err == nil || !strings.Contains(err.Error(), "-c tableOptimizers=false") || !strings.Contains(err.Error(), region) {
+			t.Errorf("%s: %v", region, err)
+		}
+		if _, err := LoadConfig(lookupFrom(map[string]any{"account": "111122223333", "region": region, "tableOptimizers": "false"})); err != nil {
+			t.Errorf("%s without optimizers: %v", region, err)
+		}
 	}
 }

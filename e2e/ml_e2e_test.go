@@ -53,7 +53,10 @@ const (
 	// Where the mocked DescribeTransformJob response says the transform read
 	// its input and wrote its output, relative to the analytics bucket: the
 	// prefixes the stack's roles allow (cdk/ml.go), as on AWS.
-	mockLabelsPrefix      = "training/telemetry/validation/"
+	mockLabelsPrefix = "training/telemetry/snapshots/" + mockSnapshot + "/validation/"
+	// mockSnapshot is the training_features snapshot the mocked current.json
+	// names (ReadDataset's mocked response).
+	mockSnapshot          = "8744736658442914487"
 	mockPredictionsPrefix = "batch-transform/mock-bt-000000000000/"
 )
 
@@ -61,6 +64,7 @@ const (
 // with the states of trainHead.
 var (
 	trainHead = []string{"ValidateInput", "Initialize", "ApplyDefaults", "NameJobs", "RunFeaturesJob"}
+	dataset   = []string{"ReadDataset", "CheckDataset"}
 	trainJobs = []string{"TrainModel", "SaveModel", "BatchTransform", "Evaluate", "QualityGate"}
 	tuneJobs  = []string{"Tune", "DescribeBestTrainingJob", "SaveModel", "BatchTransform", "Evaluate"}
 )
@@ -104,8 +108,10 @@ func checkMlWorkflows(t *testing.T, ctx context.Context, target localharness.Tar
 		t.Fatal(err)
 	}
 	mock := loadMockConfig(t, filepath.Join(repo.Root, "statemachines", "testdata", "mock-config.json"), map[string]string{
-		"MOCK_BUCKET":       analyticsBucket,
-		"MOCK_FEATURES_JOB": featuresJob,
+		"MOCK_BUCKET":         analyticsBucket,
+		"MOCK_FEATURES_JOB":   featuresJob,
+		"MOCK_CURATED_BUCKET": get(localharness.StackStorage, "CuratedBucketName"),
+		"MOCK_DATABASE":       "datalake_local",
 	}, map[string]string{"train-and-transform": train.name, "tune": tune.name})
 	pushEmulatorConfig(t, ctx, target, map[string]any{
 		"stepfunctions._sfn_mock_config": mock.raw,
@@ -153,7 +159,7 @@ func checkMlWorkflows(t *testing.T, ctx context.Context, target localharness.Tar
 	// Success: the scheduled input, defaults for the rest.
 	t.Run("train-and-transform HappyPath scheduled", func(t *testing.T) {
 		r := run(train, "HappyPath", `{"runFeatures": true}`)
-		r.expect(t, "SUCCEEDED", "", seq(trainHead, states("GenerateDataset"), trainJobs, states("RegisterModel", "NotifySuccess", "Succeeded")))
+		r.expect(t, "SUCCEEDED", "", seq(trainHead, states("GenerateDataset"), dataset, trainJobs, states("RegisterModel", "NotifySuccess", "Succeeded")))
 		m.checkMetrics(r, set.labels, good, 0.5)
 		model := r.modelName(t, `^datalake-local-model-[0-9a-f]{12}$`)
 		if items := registered(r, 1); len(items) == 1 {
@@ -166,7 +172,7 @@ func checkMlWorkflows(t *testing.T, ctx context.Context, target localharness.Tar
 	// Without the features job, with the gate and threshold overridden.
 	t.Run("train-and-transform HappyPath overrides", func(t *testing.T) {
 		r := run(train, "HappyPath", `{"runFeatures": false, "threshold": 0.3, "minAuc": 0.8}`)
-		r.expect(t, "SUCCEEDED", "", seq(trainHead, trainJobs, states("RegisterModel", "NotifySuccess", "Succeeded")))
+		r.expect(t, "SUCCEEDED", "", seq(trainHead, dataset, trainJobs, states("RegisterModel", "NotifySuccess", "Succeeded")))
 		m.checkMetrics(r, set.labels, good, 0.3)
 		model := r.modelName(t, `^datalake-local-model-[0-9a-f]{12}$`)
 		if items := registered(r, 1); len(items) == 1 {
@@ -178,7 +184,7 @@ func checkMlWorkflows(t *testing.T, ctx context.Context, target localharness.Tar
 	var metricsURI, metricsBefore string
 	t.Run("tune HappyPath", func(t *testing.T) {
 		r := run(tune, "HappyPath", "")
-		r.expect(t, "SUCCEEDED", "", seq(trainHead, states("GenerateDataset"), tuneJobs, states("NotifySuccess", "Succeeded")))
+		r.expect(t, "SUCCEEDED", "", seq(trainHead, states("GenerateDataset"), dataset, tuneJobs, states("NotifySuccess", "Succeeded")))
 		m.checkMetrics(r, set.labels, good, 0.5)
 		model := r.modelName(t, `^datalake-local-tuned-[0-9a-f]{8}$`)
 		registered(r, 0) // tune reports the best model; only train-and-transform registers
@@ -204,9 +210,9 @@ func checkMlWorkflows(t *testing.T, ctx context.Context, target localharness.Tar
 		testCase, response string
 		path               []string
 	}{
-		{train, "TrainingFails", "TrainingJobFailed", seq(trainHead, states("GenerateDataset", "TrainModel", "NotifyFailure", "WorkflowFailed"))},
-		{train, "TransformFails", "TransformJobFailed", seq(trainHead, states("GenerateDataset", "TrainModel", "SaveModel", "BatchTransform", "NotifyFailure", "WorkflowFailed"))},
-		{tune, "TuningFails", "TuningJobFailed", seq(trainHead, states("GenerateDataset", "Tune", "NotifyFailure", "WorkflowFailed"))},
+		{train, "TrainingFails", "TrainingJobFailed", seq(trainHead, states("GenerateDataset"), dataset, states("TrainModel", "NotifyFailure", "WorkflowFailed"))},
+		{train, "TransformFails", "TransformJobFailed", seq(trainHead, states("GenerateDataset"), dataset, states("TrainModel", "SaveModel", "BatchTransform", "NotifyFailure", "WorkflowFailed"))},
+		{tune, "TuningFails", "TuningJobFailed", seq(trainHead, states("GenerateDataset"), dataset, states("Tune", "NotifyFailure", "WorkflowFailed"))},
 	} {
 		t.Run(c.sm.short+" "+c.testCase, func(t *testing.T) { failure(t, c.sm, c.testCase, c.response, c.path) })
 	}
@@ -239,7 +245,7 @@ func checkMlWorkflows(t *testing.T, ctx context.Context, target localharness.Tar
 	m.upload(set.predictionObjects(poor))
 	t.Run("train-and-transform BelowThreshold", func(t *testing.T) {
 		r := run(train, "BelowThreshold", "")
-		r.expect(t, "FAILED", "ModelBelowThreshold", seq(trainHead, states("GenerateDataset"), trainJobs, states("NotifyRejected", "ModelRejected")))
+		r.expect(t, "FAILED", "ModelBelowThreshold", seq(trainHead, states("GenerateDataset"), dataset, trainJobs, states("NotifyRejected", "ModelRejected")))
 		m.checkMetrics(r, set.labels, poor, 0.5)
 		model := r.modelName(t, `^datalake-local-model-[0-9a-f]{12}$`)
 		registered(r, 0)
@@ -909,18 +915,35 @@ func (m *mlHarness) checkRegistryItem(r *mlRun, item map[string]ddbtypes.Attribu
 		t.Errorf("%s: registry attribute %s is %#v, want a number", r.label, k, item[k])
 		return math.NaN()
 	}
-	strs := map[string]string{
-		"modelFamily":        modelFamily,
-		"modelName":          model,
-		"trainingJobName":    mock.returned(t, "TrainingJobSucceeded", "TrainingJobName"),
-		"modelArtifacts":     mock.response(t, "TrainingJobSucceeded")["Return"].(map[string]any)["ModelArtifacts"].(map[string]any)["S3ModelArtifacts"].(string),
-		"trainingDataUri":    "s3://" + m.bucket + "/training/telemetry/",
-		"transformOutputUri": "s3://" + m.bucket + "/" + mockPredictionsPrefix,
-		"metricsUri":         r.metricsURI(),
-		"executionArn":       r.arn,
+	var dataset map[string]any
+	if err := json.Unmarshal([]byte(mock.returned(t, "DatasetRead", "Body")), &dataset); err != nil {
+		t.Fatalf("the mocked current.json: %v", err)
+	}
+	if dataset["features_snapshot_id"] != mockSnapshot || !strings.HasSuffix(fmt.Sprint(dataset["validation_uri"]), mockLabelsPrefix) {
+		t.Fatalf("the mocked current.json names %v and %v, the labels are under %s", dataset["features_snapshot_id"], dataset["validation_uri"], mockLabelsPrefix)
+	}
+	strs := map[string]any{
+		"modelFamily":     modelFamily,
+		"modelName":       model,
+		"trainingJobName": mock.returned(t, "TrainingJobSucceeded", "TrainingJobName"),
+		"modelArtifacts":  mock.response(t, "TrainingJobSucceeded")["Return"].(map[string]any)["ModelArtifacts"].(map[string]any)["S3ModelArtifacts"].(string),
+		// What the mocked current.json says: the set and the snapshots it came from.
+		"trainingDataUri":          dataset["train_uri"],
+		"validationDataUri":        dataset["validation_uri"],
+		"manifestUri":              dataset["manifest_uri"],
+		"featuresTable":            dataset["features_table"],
+		"featuresSnapshotId":       dataset["features_snapshot_id"],
+		"featuresMetadataLocation": dataset["features_metadata_location"],
+		"featuresTag":              dataset["features_tag"],
+		"curatedTable":             dataset["curated_table"],
+		"curatedSnapshotId":        dataset["curated_snapshot_id"],
+		"curatedMetadataLocation":  dataset["curated_metadata_location"],
+		"transformOutputUri":       "s3://" + m.bucket + "/" + mockPredictionsPrefix,
+		"metricsUri":               r.metricsURI(),
+		"executionArn":             r.arn,
 	}
 	for k, want := range strs {
-		if got := str(k); got != want {
+		if got := str(k); got != fmt.Sprint(want) {
 			t.Errorf("%s: registry %s = %q, want %q", r.label, k, got, want)
 		}
 	}

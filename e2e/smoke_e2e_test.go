@@ -65,8 +65,10 @@ func checkSmoke(t *testing.T, ctx context.Context, repo localharness.Repo, targe
 	}
 	trainArn, lakeKey := get(localharness.StackML, "TrainStateMachineArn"), get(localharness.StackStorage, "LakeKeyArn")
 	mock := loadMockConfig(t, filepath.Join(repo.Root, "statemachines", "testdata", "mock-config.json"), map[string]string{
-		"MOCK_BUCKET":       analyticsBucket,
-		"MOCK_FEATURES_JOB": get(localharness.StackCatalog, "FeaturesJobName"),
+		"MOCK_BUCKET":         analyticsBucket,
+		"MOCK_FEATURES_JOB":   get(localharness.StackCatalog, "FeaturesJobName"),
+		"MOCK_CURATED_BUCKET": get(localharness.StackStorage, "CuratedBucketName"),
+		"MOCK_DATABASE":       "datalake_local",
 	}, map[string]string{"train-and-transform": arnName(trainArn), "tune": arnName(get(localharness.StackML, "TuneStateMachineArn"))})
 	pushEmulatorConfig(t, ctx, target, map[string]any{"stepfunctions._sfn_mock_config": mock.raw, "stepfunctions._SFN_WAIT_SCALE": 0})
 	defer pushEmulatorConfig(t, context.WithoutCancel(ctx), target, map[string]any{

@@ -187,11 +187,11 @@ func TestPlaceholders(t *testing.T) {
 		t.Fatalf("Placeholders = %v, want [A B]", got)
 	}
 	want := map[string][]string{
-		TrainAndTransform: {"DefaultMinAuc", "EvaluateFunctionArn", "FeaturesJobName", "FeaturesJobTimeoutSeconds", "JobPrefix", "KmsKeyArn", "ModelFamily",
+		TrainAndTransform: {"AnalyticsBucket", "DatasetKey", "DefaultMinAuc", "EvaluateFunctionArn", "FeaturesJobName", "FeaturesJobTimeoutSeconds", "JobPrefix", "KmsKeyArn", "ModelFamily",
 			"ModelOutputUri", "Partition", "RegistryTableName", "SageMakerRoleArn", "SecurityGroupId", "SubnetIds", "TopicArn",
-			"TrainingDataUri", "TrainingInstanceType", "TransformInstanceType", "TransformOutputUri", "XGBoostImage"},
-		Tune: {"EvaluateFunctionArn", "FeaturesJobName", "FeaturesJobTimeoutSeconds", "JobPrefix", "KmsKeyArn", "ModelOutputUri", "Partition",
-			"SageMakerRoleArn", "SecurityGroupId", "SubnetIds", "TopicArn", "TrainingDataUri",
+			"TrainingInstanceType", "TransformInstanceType", "TransformOutputUri", "XGBoostImage"},
+		Tune: {"AnalyticsBucket", "DatasetKey", "EvaluateFunctionArn", "FeaturesJobName", "FeaturesJobTimeoutSeconds", "JobPrefix", "KmsKeyArn", "ModelOutputUri", "Partition",
+			"SageMakerRoleArn", "SecurityGroupId", "SubnetIds", "TopicArn",
 			"TrainingInstanceType", "TransformInstanceType", "TransformOutputUri", "TuningJobPrefix",
 			"TuningMaxJobs", "TuningMaxParallelJobs", "XGBoostImage"},
 		DataQuality: {"Database", "Partition", "QualityRoleArn", "Ruleset", "Table", "TopicArn"},
@@ -213,7 +213,8 @@ var sampleValues = map[string]string{
 	"KmsKeyArn":                 "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555",
 	"SubnetIds":                 "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
 	"SecurityGroupId":           "sg-0123456789abcdef0",
-	"TrainingDataUri":           "s3://analytics-bucket/training/telemetry/",
+	"AnalyticsBucket":           "datalake-sandbox-storage-analyticsbucket39eaaeea-abcdefghijkl", // 63 characters
+	"DatasetKey":                "training/telemetry/current.json",
 	"ModelOutputUri":            "s3://analytics-bucket/models/",
 	"TransformOutputUri":        "s3://analytics-bucket/batch-transform/",
 	"TrainingInstanceType":      "ml.m5.xlarge",

@@ -161,6 +161,13 @@ func (r *Resolved) Find(stack, prefix, typ string) (*Resource, error) {
 	return nil, fmt.Errorf("stack %s has %d %s starting with %q (%s): use a longer prefix", stack, len(found), typ, prefix, strings.Join(ids, ", "))
 }
 
+// HasStack reports whether the synthesized app has the stack (the upkeep
+// and budget stacks exist only in some configurations).
+func (r *Resolved) HasStack(stack string) bool {
+	_, ok := r.Stacks[stack]
+	return ok
+}
+
 // All returns every resource of typ in every stack, sorted by stack and logical ID.
 func (r *Resolved) All(typ string) []*Resource {
 	var out []*Resource

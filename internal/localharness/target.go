@@ -22,10 +22,12 @@ var (
 	StackStorage   = localLake.StackName(layout.StackStorage)
 	stackNetwork   = localLake.StackName(layout.StackNetwork)
 	StackCatalog   = localLake.StackName(layout.StackCatalog)
+	StackCurated   = localLake.StackName(layout.StackCurated)
 	StackStreaming = localLake.StackName(layout.StackStreaming)
 	stackAnalytics = localLake.StackName(layout.StackAnalytics)
 	StackML        = localLake.StackName(layout.StackML)
 	StackOps       = localLake.StackName(layout.StackOps)
+	stackUpkeep    = localLake.StackName(layout.StackUpkeep)
 	glueDatabase   = localLake.Database()
 )
 
@@ -39,7 +41,7 @@ const (
 )
 
 // Stacks are every stack of the local profile, in deploy order.
-var Stacks = []string{StackStorage, stackNetwork, StackCatalog, StackStreaming, stackAnalytics, StackML, StackOps}
+var Stacks = []string{StackStorage, stackNetwork, StackCatalog, StackCurated, StackStreaming, stackAnalytics, StackML, StackOps, stackUpkeep}
 
 // Target is the emulator endpoint the harness works against:
 // an emulator it started, or one the user named with AWS_ENDPOINT_URL.

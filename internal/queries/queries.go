@@ -21,9 +21,11 @@ const (
 	// RawTelemetry is the stream's table: Parquet under raw/telemetry/,
 	// partitioned by year, month, day and hour of the event time.
 	RawTelemetry = layout.RawTelemetryTable
-	// TrainingFeatures is the features job's output: headerless CSV under
-	// training/telemetry/ in the analytics bucket, partitioned by split
-	// (train, validation).
+	// CuratedTelemetry is curate's output: an Iceberg table partitioned by
+	// the day of ts (hidden partitioning).
+	CuratedTelemetry = layout.CuratedTelemetryTable
+	// TrainingFeatures is the features job's output: an Iceberg table
+	// partitioned by split (train, validation).
 	TrainingFeatures = layout.TrainingFeaturesTable
 	// DetectedAnomalies is the stream detector's output: JSON lines under
 	// anomalies/ in the analytics bucket, partitioned by year, month and day.
@@ -31,7 +33,7 @@ const (
 )
 
 // Tables lists every table a query may read.
-var Tables = []string{RawTelemetry, TrainingFeatures, DetectedAnomalies}
+var Tables = []string{RawTelemetry, CuratedTelemetry, TrainingFeatures, DetectedAnomalies}
 
 var (
 	// fromOrJoin finds the relation after FROM or JOIN.
@@ -69,12 +71,21 @@ func AsOf(sql string, day time.Time) string {
 // FiltersPartitions reports whether the query constrains the partition
 // column year of every raw_telemetry and detected_anomalies read, which
 // keeps Athena's partition projection from enumerating every projected
-// hour or day.
+// hour or day, and ts in every curated_telemetry read, which its hidden
+// partitioning by the day of ts prunes on.
 func (q Query) FiltersPartitions() bool {
-	return !(q.Reads(RawTelemetry) || q.Reads(DetectedAnomalies)) || yearFilter.MatchString(q.SQL)
+	if (q.Reads(RawTelemetry) || q.Reads(DetectedAnomalies)) && !yearFilter.MatchString(q.SQL) {
+		return false
+	}
+	return !q.Reads(CuratedTelemetry) || len(tsFilter.FindAllString(q.SQL, -1)) >= len(curatedRead.FindAllString(q.SQL, -1))
 }
 
-var yearFilter = regexp.MustCompile(`(?i)\byear\s*(=|in\s*\()`)
+var (
+	yearFilter = regexp.MustCompile(`(?i)\byear\s*(=|in\s*\()`)
+	// tsFilter is a WHERE on ts; curatedRead a read of curated_telemetry.
+	tsFilter    = regexp.MustCompile(`(?i)\bwhere\s+ts\s*(>=|>|between)`)
+	curatedRead = regexp.MustCompile(`(?i)\bfrom\s+curated_telemetry\b`)
+)
 
 // Reads reports whether the query reads table.
 func (q Query) Reads(table string) bool { return slices.Contains(q.Tables, table) }

@@ -31,11 +31,13 @@ func TestTablesEachQueryReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]string{
-		"anomalies":                {RawTelemetry},
-		"data_freshness":           {RawTelemetry},
-		"hourly_device_aggregates": {RawTelemetry},
-		"partition_pruning":        {RawTelemetry},
-		"training_set_statistics":  {TrainingFeatures},
+		"anomalies":                    {RawTelemetry},
+		"data_freshness":               {RawTelemetry},
+		"hourly_device_aggregates":     {RawTelemetry},
+		"partition_pruning":            {RawTelemetry},
+		"training_set_statistics":      {TrainingFeatures},
+		"curated_daily_device_summary": {CuratedTelemetry},
+		"curated_time_travel":          {CuratedTelemetry},
 	}
 	for _, q := range qs {
 		if w, ok := want[q.Name]; ok && !slices.Equal(q.Tables, w) {
@@ -98,6 +100,11 @@ func TestRawTelemetryQueriesFilterOnYear(t *testing.T) {
 	unfiltered := Query{SQL: "SELECT count(*) FROM raw_telemetry", Tables: []string{RawTelemetry}}
 	if unfiltered.FiltersPartitions() {
 		t.Error("an unfiltered query passes")
+	}
+	// Every read of curated_telemetry filters on ts (the time-travel query reads it twice).
+	half := Query{SQL: "WITH a AS (SELECT * FROM curated_telemetry WHERE ts >= x), b AS (SELECT * FROM curated_telemetry FOR VERSION AS OF 1) SELECT 1", Tables: []string{CuratedTelemetry}}
+	if half.FiltersPartitions() {
+		t.Error("a curated_telemetry read without a ts filter passes")
 	}
 }
 

@@ -21,13 +21,21 @@ var DataTypes = map[string]string{
 	"AWS::DynamoDB::Table": "the model registry",
 }
 
-// Protected lists the logical IDs of template's data-holding resources, sorted.
+// Protected lists the logical IDs of template's data-holding resources, sorted:
+// those of DataTypes, and the Glue tables that are Iceberg tables (their
+// catalog entry is the pointer to the table's current metadata; a Hive-style
+// table's entry is a definition the template recreates).
 func Protected(template map[string]any) []string {
 	res, _ := template["Resources"].(map[string]any)
 	var ids []string
 	for id, r := range res {
 		m, _ := r.(map[string]any)
 		if _, ok := DataTypes[fmt.Sprint(m["Type"])]; ok {
+			ids = append(ids, id)
+			continue
+		}
+		props, _ := m["Properties"].(map[string]any)
+		if m["Type"] == "AWS::Glue::Table" && props["OpenTableFormatInput"] != nil {
 			ids = append(ids, id)
 		}
 	}

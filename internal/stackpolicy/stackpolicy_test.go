@@ -14,6 +14,9 @@ func TestPolicyDeniesReplacingData(t *testing.T) {
 		"Registry1":    map[string]any{"Type": "AWS::DynamoDB::Table"},
 		"Telemetry1":   map[string]any{"Type": "AWS::Kinesis::Stream"},
 		"BucketPolicy": map[string]any{"Type": "AWS::S3::BucketPolicy"},
+		// An Iceberg table's catalog entry points at its metadata; a Hive-style one is a definition.
+		"Curated": map[string]any{"Type": "AWS::Glue::Table", "Properties": map[string]any{"OpenTableFormatInput": map[string]any{"IcebergInput": map[string]any{}}}},
+		"Raw":     map[string]any{"Type": "AWS::Glue::Table", "Properties": map[string]any{"TableInput": map[string]any{}}},
 	}}
 	raw, err := Policy(tpl)
 	if err != nil {
@@ -32,7 +35,7 @@ func TestPolicyDeniesReplacingData(t *testing.T) {
 	if len(doc.Statement) != 2 || doc.Statement[0].Effect != "Allow" || doc.Statement[1].Effect != "Deny" {
 		t.Fatalf("statements %+v", doc.Statement)
 	}
-	want := []any{"LogicalResourceId/LakeKey1", "LogicalResourceId/RawBucket1", "LogicalResourceId/Registry1", "LogicalResourceId/Telemetry1"}
+	want := []any{"LogicalResourceId/Curated", "LogicalResourceId/LakeKey1", "LogicalResourceId/RawBucket1", "LogicalResourceId/Registry1", "LogicalResourceId/Telemetry1"}
 	if !reflect.DeepEqual(doc.Statement[1].Resource, want) {
 		t.Errorf("denied %v, want %v", doc.Statement[1].Resource, want)
 	}

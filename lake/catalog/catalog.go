@@ -1,8 +1,11 @@
-// Package catalog is the lake's Catalog stack: the Glue database and tables
-// (partition projection for Athena), the landing crawler, the curate and
-// features PySpark jobs with their roles, the workflow that chains them, and
-// the data quality ruleset on the curated table. The jobs' code is this
-// repository's glue/ folder, packed at synth.
+// Package catalog is the lake's Catalog stack: the Glue database, the
+// tables over Firehose's and the detector's output (partition projection
+// for Athena), the landing crawler, the PySpark jobs with their roles
+// (curate, features, and the on-demand migrate-curated and training-set),
+// and the workflow that chains crawler, curate and features. The Iceberg
+// tables the jobs write, their upkeep and the data quality ruleset are the
+// Curated stack's (lake/curated). The jobs' code is this repository's glue/
+// folder, packed at synth.
 package catalog
 
 import (
@@ -28,10 +31,13 @@ type Props struct {
 	LakeKey awskms.IKey
 	// RawBucket holds the raw telemetry table's data and landing/ uploads. Required.
 	RawBucket awss3.IBucket
-	// CuratedBucket receives the curate job's output. Required.
+	// CuratedBucket holds curated_telemetry and quarantined rows. Required.
 	CuratedBucket awss3.IBucket
-	// AnalyticsBucket receives the features job's training sets. Required.
+	// AnalyticsBucket holds training_features and the training sets. Required.
 	AnalyticsBucket awss3.IBucket
+	// TrainingTagDays is how long the features job's tag keeps each
+	// training snapshot readable. Default 365.
+	TrainingTagDays int
 	// WorkerType of the jobs: "G.1X" (default), "G.2X" or "G.4X".
 	WorkerType string
 	// Workers per job run, one of them the driver. Default 2.
@@ -58,6 +64,9 @@ func (p Props) withDefaults() Props {
 	if p.TimeoutMinutes == 0 {
 		p.TimeoutMinutes = 60
 	}
+	if p.TrainingTagDays == 0 {
+		p.TrainingTagDays = 365
+	}
 	return p
 }
 
@@ -70,10 +79,6 @@ type Stack struct {
 	RawTelemetry awsglue.S3Table
 	// RawTelemetryCfn is RawTelemetry's L1, which Firehose's schema configuration takes.
 	RawTelemetryCfn awsglue.CfnTable
-	// CuratedTelemetry is the curate job's output table.
-	CuratedTelemetry awsglue.S3Table
-	// TrainingFeatures is the features job's output: XGBoost CSV by split.
-	TrainingFeatures awsglue.S3Table
 	// DetectedAnomalies is the stream anomaly detector's output.
 	DetectedAnomalies awsglue.S3Table
 	// Etl is the crawler, the jobs and the workflow.
@@ -131,46 +136,6 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 	})
 	c.RawTelemetryCfn = c.RawTelemetry.Node().DefaultChild().(awsglue.CfnTable)
 
-	c.CuratedTelemetry = awsglue.NewS3Table(stack, jsii.String("CuratedTelemetryTable"), &awsglue.S3TableProps{
-		Database:            c.Database,
-		TableName:           jsii.String(layout.CuratedTelemetryTable),
-		Description:         jsii.String("Cleaned, de-duplicated telemetry joined with device metadata (Glue job curate), partitioned by event day"),
-		Columns:             curatedColumns(),
-		PartitionKeys:       &[]*awsglue.Column{partitions[0], partitions[1], partitions[2]},
-		PartitionProjection: &map[string]awsglue.PartitionProjectionConfiguration{"year": projection["year"], "month": projection["month"], "day": projection["day"]},
-		DataFormat:          awsglue.DataFormat_PARQUET(),
-		Storage:             awsglue.S3TableStorage_FromBucket(props.CuratedBucket),
-		S3Prefix:            jsii.String(layout.CuratedTelemetryPrefix),
-	})
-
-	// Headerless CSV with LazySimpleSerDe: typed columns, and columns the
-	// table does not declare (the one-hot encodings, whose number depends on
-	// the data) are ignored at the end of each line.
-	c.TrainingFeatures = awsglue.NewS3Table(stack, jsii.String("TrainingFeaturesTable"), &awsglue.S3TableProps{
-		Database:    c.Database,
-		TableName:   jsii.String(layout.TrainingFeaturesTable),
-		Description: jsii.String("XGBoost training and validation rows (Glue job features): label, then the standardized features; see manifest.json for every column"),
-		Columns:     trainingColumns(),
-		PartitionKeys: &[]*awsglue.Column{{Name: jsii.String("split"), Type: awsglue.Schema_STRING(),
-			Comment: jsii.String("train or validation (devices split 80/20 by a fixed hash)")}},
-		PartitionProjection: &map[string]awsglue.PartitionProjectionConfiguration{
-			"split": awsglue.PartitionProjectionConfiguration_Enum(&awsglue.EnumPartitionProjectionConfigurationProps{Values: jsii.Strings("train", "validation")}),
-		},
-		// The features job writes train/ and validation/, not split=train/.
-		Parameters: &map[string]*string{
-			"storage.location.template": jsii.String("s3://" + *props.AnalyticsBucket.BucketName() + "/" + layout.TrainingPrefix + "${split}/"),
-		},
-		DataFormat: awsglue.NewDataFormat(&awsglue.DataFormatProps{
-			InputFormat:          awsglue.InputFormat_TEXT(),
-			OutputFormat:         awsglue.OutputFormat_HIVE_IGNORE_KEY_TEXT(),
-			SerializationLibrary: awsglue.SerializationLibrary_LAZY_SIMPLE(),
-		}),
-		Storage:  awsglue.S3TableStorage_FromBucket(props.AnalyticsBucket),
-		S3Prefix: jsii.String(layout.TrainingPrefix),
-	})
-	c.TrainingFeatures.Node().DefaultChild().(awsglue.CfnTable).AddPropertyOverride(
-		jsii.String("TableInput.StorageDescriptor.SerdeInfo.Parameters"), map[string]string{"field.delim": ","})
-
 	// The stream anomaly detector's events (lambdas/detect): JSON lines by
 	// the reading's day, read with the OpenX JSON SerDe.
 	c.DetectedAnomalies = awsglue.NewS3Table(stack, jsii.String("DetectedAnomaliesTable"), &awsglue.S3TableProps{
@@ -201,52 +166,6 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 	}
 	c.Etl = etl
 	return c, nil
-}
-
-// curatedColumns mirrors glue/lake_jobs/curate.py CURATED_COLUMNS (less the
-// partition columns): the schema's fields, then what curate derives and joins.
-func curatedColumns() *[]*awsglue.Column {
-	col := func(name string, t awsglue.Type, comment string) *awsglue.Column {
-		return &awsglue.Column{Name: jsii.String(name), Type: t, Comment: jsii.String(comment)}
-	}
-	var cols []*awsglue.Column
-	for _, f := range schema.Telemetry.Fields {
-		cols = append(cols, col(f.Name, glueType(f.Type), f.Comment))
-		switch f.Name {
-		case "ts":
-			cols = append(cols,
-				col("date", awsglue.Schema_DATE(), "UTC date of ts"),
-				col("hour", awsglue.Schema_INTEGER(), "UTC hour of ts, 0-23"))
-		case "temperature_c":
-			cols = append(cols, col("temperature_f", awsglue.Schema_DOUBLE(), "temperature, degrees Fahrenheit"))
-		}
-	}
-	cols = append(cols,
-		col("registered_site", awsglue.Schema_STRING(), "site in the device metadata (landing/devices)"),
-		col("model", awsglue.Schema_STRING(), "device model"),
-		col("install_date", awsglue.Schema_DATE(), "installation date"),
-		col("location", awsglue.Schema_STRING(), "free-text location"),
-		col("lat", awsglue.Schema_DOUBLE(), "latitude, degrees"),
-		col("lon", awsglue.Schema_DOUBLE(), "longitude, degrees"),
-	)
-	return &cols
-}
-
-// trainingColumns are the features CSV's leading columns (glue/lake_jobs/features.py).
-func trainingColumns() *[]*awsglue.Column {
-	cols := []*awsglue.Column{{Name: jsii.String("label"), Type: awsglue.Schema_INTEGER(), Comment: jsii.String("1 when the device reports fault within the horizon")}}
-	for _, f := range schema.Telemetry.Fields {
-		if f.Type != schema.Double {
-			continue
-		}
-		name := f.Name
-		if name == "vibration_mm_s" {
-			name = "log1p_" + name // features.py LOG1P_COLUMNS
-		}
-		cols = append(cols, &awsglue.Column{Name: jsii.String(name), Type: awsglue.Schema_DOUBLE(), Comment: jsii.String("standardized " + name)})
-	}
-	cols = append(cols, &awsglue.Column{Name: jsii.String("battery_v_bin"), Type: awsglue.Schema_INTEGER(), Comment: jsii.String("training quartile bin of battery_v, 0-3")})
-	return &cols
 }
 
 // glueColumns turns the schema declaration into Glue columns, in order.

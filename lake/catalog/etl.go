@@ -16,12 +16,11 @@ type Etl struct {
 	SecurityConfiguration awsglue.SecurityConfiguration
 	Crawler               awsglue.CfnCrawler
 	Curate, Features      awsglue.PySparkEtlJob
+	// Migrate and TrainingSet run on demand only.
+	Migrate, TrainingSet awsglue.PySparkEtlJob
 	// FeaturesJobName is the features job's name, known at synth.
 	FeaturesJobName string
 	Workflow        awsglue.Workflow
-	DataQuality     awsglue.DataQualityRuleset
-	// DataQualityRole is what evaluation runs of the ruleset assume.
-	DataQualityRole awsiam.IRole
 }
 
 // etlBuilder carries what the parts of the ETL share while they are built:
@@ -40,8 +39,7 @@ type etlBuilder struct {
 }
 
 // addEtl creates the security configuration, the landing crawler, the
-// curate and features jobs, the workflow that chains them and the data
-// quality ruleset on the curated table.
+// jobs and the workflow that chains crawler, curate and features.
 func (c *Stack) addEtl(p Props) (*Etl, error) {
 	b := &etlBuilder{c: c, stack: c.Stack, p: p, d: p.Deployment, e: &Etl{}}
 	b.useKey = baseline.Statement("UseLakeKey", []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, p.LakeKey.KeyArn())
@@ -51,7 +49,6 @@ func (c *Stack) addEtl(p Props) (*Etl, error) {
 		return nil, err
 	}
 	b.workflow()
-	b.quality()
 	e := b.e
 	// In a fixed order: outputs appear in the template in creation order.
 	for _, o := range []struct {
@@ -59,7 +56,8 @@ func (c *Stack) addEtl(p Props) (*Etl, error) {
 		v  *string
 	}{
 		{"LandingCrawlerName", e.Crawler.Ref()}, {"CurateJobName", e.Curate.JobName()}, {"FeaturesJobName", e.Features.JobName()},
-		{"EtlWorkflowName", jsii.String(b.d.EtlWorkflow())}, {"DataQualityRoleArn", e.DataQualityRole.RoleArn()},
+		{"MigrateCuratedJobName", e.Migrate.JobName()}, {"TrainingSetJobName", e.TrainingSet.JobName()},
+		{"EtlWorkflowName", jsii.String(b.d.EtlWorkflow())},
 	} {
 		awscdk.NewCfnOutput(b.stack, jsii.String(o.id), &awscdk.CfnOutputProps{Value: o.v})
 	}

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -14,10 +15,11 @@ import (
 	"github.com/refdatalake/datalake/lake/layout"
 )
 
-// jobWildcardReason explains the wildcards of both job roles.
-const jobWildcardReason = "Object wildcards are confined to the job's input and output prefixes, whose keys Spark chooses at run time; log wildcards to Glue's own /aws-glue/jobs groups; PutMetricData accepts no resource but *, limited to the Glue namespace by a condition."
+// jobWildcardReason explains the wildcards of the job roles.
+const jobWildcardReason = "Object wildcards are confined to the job's input and output prefixes and its Iceberg tables' folders, whose keys Spark and Iceberg choose at run time; log wildcards to Glue's own /aws-glue/jobs groups; PutMetricData accepts no resource but *, limited to the Glue namespace by a condition."
 
-// jobs creates the curate and features jobs, their code assets and roles.
+// jobs creates the curate, features, migrate-curated and training-set jobs,
+// their code assets and roles.
 func (b *etlBuilder) jobs() error {
 	p := b.p
 	// Job code: entry points and the lake_jobs package as assets, hashed by content.
@@ -35,52 +37,122 @@ func (b *etlBuilder) jobs() error {
 	b.lib = asset("LakeJobsLibrary", zipPath)
 	curateAsset := asset("CurateScript", root+"/glue/curate_job.py")
 	featuresAsset := asset("FeaturesScript", root+"/glue/features_job.py")
+	migrateAsset := asset("MigrateScript", root+"/glue/migrate_job.py")
+	trainingSetAsset := asset("TrainingSetScript", root+"/glue/training_set_job.py")
+
+	curated := iceberg{sid: "CuratedTable", bucket: p.CuratedBucket, prefix: layout.CuratedIcebergPrefix, table: layout.CuratedTelemetryTable}
+	features := iceberg{sid: "FeaturesTable", bucket: p.AnalyticsBucket, prefix: layout.FeaturesIcebergPrefix, table: layout.TrainingFeaturesTable}
 
 	curateStatements := append(b.jobCommon(curateAsset), sparkPaths("Raw", p.RawBucket, false, layout.RawTelemetryPrefix, layout.DevicesPrefix)...)
-	curateStatements = append(curateStatements, sparkPaths("Curated", p.CuratedBucket, true, layout.CuratedTelemetryPrefix, layout.QuarantinePrefix)...)
+	curateStatements = append(curateStatements, sparkPaths("Quarantine", p.CuratedBucket, true, layout.QuarantinePrefix)...)
+	curateStatements = append(curateStatements, b.icebergAccess(curated, true)...)
 	curateRole := glueRole(b.stack, "CurateRole", "Assumed by the Glue job "+b.d.Job(layout.JobCurate), append(curateStatements,
 		baseline.Statement("ReadRawInputs", []string{"s3:GetObject"}, baseline.Objects(p.RawBucket, layout.RawTelemetryPrefix), baseline.Objects(p.RawBucket, layout.DevicesPrefix)),
 		// Spark commits through _temporary/ folders under the output path: it reads, writes and deletes there.
-		baseline.Statement("WriteCuratedOutputs", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
-			baseline.Objects(p.CuratedBucket, layout.CuratedTelemetryPrefix), baseline.Objects(p.CuratedBucket, layout.QuarantinePrefix)),
-		// Glue jobs and Glue Data Quality read partitions from the catalog and
-		// never use Athena's partition projection
-		// (https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html),
-		// so curate registers each partition it writes.
-		baseline.Statement("RegisterCuratedPartitions", []string{"glue:GetTable", "glue:BatchCreatePartition"},
-			b.catalogArn(), b.c.Database.DatabaseArn(), b.tableArn(layout.CuratedTelemetryTable)),
+		baseline.Statement("WriteQuarantine", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
+			baseline.Objects(p.CuratedBucket, layout.QuarantinePrefix)),
 	), jobWildcardReason)
-	featuresStatements := append(b.jobCommon(featuresAsset), sparkPaths("Curated", p.CuratedBucket, false, layout.CuratedTelemetryPrefix)...)
+
+	featuresStatements := append(b.jobCommon(featuresAsset), b.icebergAccess(curated, false)...)
+	featuresStatements = append(featuresStatements, b.icebergAccess(features, true)...)
 	featuresStatements = append(featuresStatements, sparkPaths("Training", p.AnalyticsBucket, true, layout.TrainingPrefix)...)
 	featuresRole := glueRole(b.stack, "FeaturesRole", "Assumed by the Glue job "+b.d.Job(layout.JobFeatures), append(featuresStatements,
-		baseline.Statement("ReadCurated", []string{"s3:GetObject"}, baseline.Objects(p.CuratedBucket, layout.CuratedTelemetryPrefix)),
-		// The features job replaces its output on every run (overwrite): it deletes the previous set.
+		// Each run writes a folder of its own under snapshots/ and replaces
+		// current.json; the sweep of the channels deletes non-data objects.
 		baseline.Statement("WriteTrainingOutput", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
 			baseline.Objects(p.AnalyticsBucket, layout.TrainingPrefix)),
 	), jobWildcardReason)
 
-	b.e.Curate = b.job("CurateJob", layout.JobCurate, "Raw telemetry -> curated Parquet (clean, de-duplicate, join device metadata); rejects to quarantine/",
-		curateRole, curateAsset, map[string]string{
+	migrateStatements := append(b.jobCommon(migrateAsset), sparkPaths("LegacyCurated", p.CuratedBucket, false, layout.LegacyCuratedPrefix)...)
+	migrateStatements = append(migrateStatements, b.icebergAccess(curated, true)...)
+	migrateRole := glueRole(b.stack, "MigrateRole", "Assumed by the Glue job "+b.d.Job(layout.JobMigrate), append(migrateStatements,
+		baseline.Statement("ReadLegacyCurated", []string{"s3:GetObject"}, baseline.Objects(p.CuratedBucket, layout.LegacyCuratedPrefix)),
+	), jobWildcardReason)
+
+	trainingSetStatements := append(b.jobCommon(trainingSetAsset), b.icebergAccess(features, false)...)
+	trainingSetStatements = append(trainingSetStatements, sparkPaths("Training", p.AnalyticsBucket, false, layout.TrainingPrefix)...)
+	trainingSetStatements = append(trainingSetStatements, sparkPaths("Rebuilt", p.AnalyticsBucket, true, layout.RebuiltTrainingPrefix)...)
+	trainingSetRole := glueRole(b.stack, "TrainingSetRole", "Assumed by the Glue job "+b.d.Job(layout.JobTrainingSet), append(trainingSetStatements,
+		// The registered set's manifest.json and files, to compare with.
+		baseline.Statement("ReadRegisteredSets", []string{"s3:GetObject"}, baseline.Objects(p.AnalyticsBucket, layout.TrainingPrefix)),
+		baseline.Statement("WriteRebuiltSets", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
+			baseline.Objects(p.AnalyticsBucket, layout.RebuiltTrainingPrefix)),
+	), jobWildcardReason)
+
+	withIceberg := func(args map[string]string) map[string]string {
+		out := map[string]string{
+			// Puts Glue 5.0's Iceberg 1.7.1 jars on the classpath; the scripts
+			// set the catalog themselves (lake_jobs.iceberg.glue_catalog_conf).
+			"datalake-formats": "iceberg",
+			"catalog":          "glue_catalog",
+			"warehouse":        s3uri(p.CuratedBucket, layout.IcebergPrefix),
+			"lake_key_arn":     *p.LakeKey.KeyArn(),
+			"database":         *b.c.Database.DatabaseName(),
+		}
+		for k, v := range args {
+			out[k] = v
+		}
+		return out
+	}
+	b.e.Curate = b.job("CurateJob", layout.JobCurate, "Raw telemetry -> the Iceberg table curated_telemetry (clean, de-duplicate, join device metadata; one staged MERGE); rejects to quarantine/",
+		curateRole, curateAsset, withIceberg(map[string]string{
 			"raw_path":            s3uri(p.RawBucket, layout.RawTelemetryPrefix),
 			"devices_path":        s3uri(p.RawBucket, layout.DevicesPrefix),
-			"curated_path":        s3uri(p.CuratedBucket, layout.CuratedTelemetryPrefix),
 			"quarantine_path":     s3uri(p.CuratedBucket, layout.QuarantinePrefix),
-			"database":            *b.c.Database.DatabaseName(),
 			"curated_table":       layout.CuratedTelemetryTable,
 			"job-bookmark-option": "job-bookmark-enable", // each run reads only raw files it has not seen
-		})
+		}))
 	b.e.FeaturesJobName = b.d.Job(layout.JobFeatures)
-	b.e.Features = b.job("FeaturesJob", layout.JobFeatures, "Curated telemetry -> XGBoost training and validation CSV (label first, no header) and manifest.json",
-		featuresRole, featuresAsset, map[string]string{
-			"curated_path": s3uri(p.CuratedBucket, layout.CuratedTelemetryPrefix),
-			"output_path":  s3uri(p.AnalyticsBucket, layout.TrainingPrefix),
+	b.e.Features = b.job("FeaturesJob", layout.JobFeatures, "curated_telemetry as of one snapshot -> training_features (one commit, tagged) -> XGBoost CSV of that snapshot and current.json",
+		featuresRole, featuresAsset, withIceberg(map[string]string{
+			"curated_table":   layout.CuratedTelemetryTable,
+			"features_table":  layout.TrainingFeaturesTable,
+			"output_path":     s3uri(p.AnalyticsBucket, layout.TrainingPrefix),
+			"tag_retain_days": strconv.Itoa(p.TrainingTagDays),
 			// The label looks ahead and the fitted statistics need all history: every run reads everything.
 			"job-bookmark-option": "job-bookmark-disable",
-		})
+		}))
+	b.e.Migrate = b.job("MigrateCuratedJob", layout.JobMigrate, "Once, after an upgrade: the Hive-style curated Parquet under telemetry/ -> curated_telemetry (Iceberg), then checks no reading is missing or doubled",
+		migrateRole, migrateAsset, withIceberg(map[string]string{
+			"hive_path":           s3uri(p.CuratedBucket, layout.LegacyCuratedPrefix),
+			"curated_table":       layout.CuratedTelemetryTable,
+			"job-bookmark-option": "job-bookmark-disable",
+		}))
+	b.e.TrainingSet = b.job("TrainingSetJob", layout.JobTrainingSet, "Rebuilds a registered model's training set from its training_features snapshot (scripts/trainingset passes the snapshot) and compares it with the registered one",
+		trainingSetRole, trainingSetAsset, withIceberg(map[string]string{
+			"features_table":      layout.TrainingFeaturesTable,
+			"output_path":         s3uri(p.AnalyticsBucket, layout.RebuiltTrainingPrefix),
+			"job-bookmark-option": "job-bookmark-disable",
+		}))
 	return nil
 }
 
-// jobCommon are the statements both job roles hold: their code, the lake
+// iceberg is one Iceberg table a job reaches: its folder and its name.
+type iceberg struct {
+	sid, prefix, table string
+	bucket             awss3.IBucket
+}
+
+// icebergAccess is what a job needs to read one Iceberg table through the
+// Glue Data Catalog and, with write, to commit to it: Iceberg's GlueCatalog
+// loads the table with glue:GetTable and commits each new metadata file with
+// glue:UpdateTable (https://iceberg.apache.org/docs/1.7.1/aws/#glue-catalog);
+// S3FileIO reads, writes and (after a failed commit) deletes the table's
+// files. ListBucket is unconditioned for S3's 404-or-403 rule on HEAD.
+func (b *etlBuilder) icebergAccess(t iceberg, write bool) []awsiam.PolicyStatement {
+	files, table := []string{"s3:GetObject"}, []string{"glue:GetDatabase", "glue:GetTable"}
+	if write {
+		files = append(files, "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
+		table = append(table, "glue:UpdateTable")
+	}
+	return []awsiam.PolicyStatement{
+		baseline.Statement("List"+t.sid+"Bucket", []string{"s3:ListBucket", "s3:GetBucketLocation"}, t.bucket.BucketArn()),
+		baseline.Statement(t.sid+"Files", files, baseline.Objects(t.bucket, t.prefix)),
+		baseline.Statement(t.sid+"Catalog", table, b.catalogArn(), b.c.Database.DatabaseArn(), b.tableArn(t.table)),
+	}
+}
+
+// jobCommon are the statements every job role holds: their code, the lake
 // key, Glue's job log groups and Glue's metrics.
 func (b *etlBuilder) jobCommon(code awss3assets.Asset) []awsiam.PolicyStatement {
 	arns := []*string{code.Bucket().ArnForObjects(code.S3ObjectKey()), b.lib.Bucket().ArnForObjects(b.lib.S3ObjectKey())}
@@ -123,7 +195,7 @@ func (b *etlBuilder) job(id, suffix, description string, role awsiam.IRole, scri
 		},
 		Timeout:                    awscdk.Duration_Minutes(jsii.Number(float64(b.p.TimeoutMinutes))),
 		MaxRetries:                 jsii.Number(float64(b.p.MaxRetries)),
-		MaxConcurrentRuns:          jsii.Number(1), // bookmarks and overwrites assume one run at a time
+		MaxConcurrentRuns:          jsii.Number(1), // bookmarks and staged commits assume one run at a time
 		SecurityConfiguration:      b.secConfigRef,
 		EnableMetrics:              jsii.Bool(true),
 		EnableObservabilityMetrics: jsii.Bool(true),

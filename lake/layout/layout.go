@@ -30,16 +30,35 @@ const (
 
 // Curated bucket.
 const (
-	// CuratedTelemetryPrefix holds the curate job's Parquet, partitioned by event day.
-	CuratedTelemetryPrefix = "telemetry/"
+	// IcebergPrefix is the Iceberg warehouse: every Iceberg table of the
+	// bucket is a folder of its own under it (data/ and metadata/).
+	IcebergPrefix = "iceberg/"
+	// CuratedIcebergPrefix is curated_telemetry's location.
+	CuratedIcebergPrefix = IcebergPrefix + CuratedTelemetryTable + "/"
+	// LegacyCuratedPrefix held the curate job's Hive-style Parquet before the
+	// curated zone moved to Iceberg (year=/month=/day=): the migration job
+	// reads it, nothing writes it.
+	LegacyCuratedPrefix = "telemetry/"
 	// QuarantinePrefix holds the rows curate rejected, with a reason column.
 	QuarantinePrefix = "quarantine/telemetry/"
 )
 
 // Analytics bucket.
 const (
-	// TrainingPrefix holds the features job's train/ and validation/ CSV and manifest.json.
+	// TrainingPrefix holds the features job's training sets, one folder per
+	// snapshot of training_features (TrainingSnapshotsPrefix), and
+	// TrainingCurrentKey, which names the one the ML workflows train on next.
 	TrainingPrefix = "training/telemetry/"
+	// TrainingSnapshotsPrefix holds snapshots/<id>/{train,validation}/ and manifest.json.
+	TrainingSnapshotsPrefix = TrainingPrefix + "snapshots/"
+	// TrainingCurrentKey is current.json: both snapshot ids, their metadata
+	// files and the set's folder, written last by each features run.
+	TrainingCurrentKey = TrainingPrefix + "current.json"
+	// RebuiltTrainingPrefix receives training sets the training-set job
+	// rebuilds from a registered model's snapshot.
+	RebuiltTrainingPrefix = "training/rebuilt/"
+	// FeaturesIcebergPrefix is training_features' location (an Iceberg table).
+	FeaturesIcebergPrefix = "iceberg/" + TrainingFeaturesTable + "/"
 	// ModelsPrefix holds SageMaker model artifacts.
 	ModelsPrefix = "models/"
 	// BatchTransformPrefix holds batch transform predictions and metrics.json.
@@ -57,9 +76,9 @@ const (
 const (
 	// RawTelemetryTable is the stream's table: Firehose converts with its schema, Athena reads it.
 	RawTelemetryTable = "raw_telemetry"
-	// CuratedTelemetryTable is the curate job's output.
+	// CuratedTelemetryTable is the curate job's output (Iceberg), partitioned by the day of ts.
 	CuratedTelemetryTable = "curated_telemetry"
-	// TrainingFeaturesTable is the features job's output, partitioned by split.
+	// TrainingFeaturesTable is the features job's output (Iceberg), partitioned by split.
 	TrainingFeaturesTable = "training_features"
 	// DetectedAnomaliesTable is the stream detector's output.
 	DetectedAnomaliesTable = "detected_anomalies"
@@ -89,21 +108,28 @@ const TelemetryErrorPrefix = TelemetryErrorsPrefix + "!{firehose:error-output-ty
 
 // The app's stacks, by the short name that ends each stack name.
 const (
-	StackStorage   = "storage"
-	StackNetwork   = "network"
-	StackCatalog   = "catalog"
+	StackStorage = "storage"
+	StackNetwork = "network"
+	StackCatalog = "catalog"
+	// StackCurated holds the Iceberg tables and their upkeep. It deploys
+	// after Catalog, so an upgrade that drops the Hive-style tables of the
+	// same names there has removed them before it creates its own.
+	StackCurated   = "curated"
 	StackStreaming = "streaming"
 	StackAnalytics = "analytics"
 	StackML        = "ml"
 	StackOps       = "ops"
+	// StackUpkeep holds the Glue table optimizers of the Curated stack's
+	// tables: CloudFormation lacks their type in some regions.
+	StackUpkeep = "upkeep"
 	// StackBudget holds the account's monthly budget alone: AWS Budgets has
 	// no CloudFormation type in some regions, and there only this stack fails.
 	StackBudget = "budget"
 )
 
-// Stacks lists the short names in deploy order. The budget stack exists
-// only in deployments with a budget.
-var Stacks = []string{StackStorage, StackNetwork, StackCatalog, StackStreaming, StackAnalytics, StackML, StackOps, StackBudget}
+// Stacks lists the short names in deploy order. The upkeep and budget
+// stacks exist only in deployments that have them.
+var Stacks = []string{StackStorage, StackNetwork, StackCatalog, StackCurated, StackStreaming, StackAnalytics, StackML, StackOps, StackUpkeep, StackBudget}
 
 // Athena workgroups: people and pipelines apart, so their costs, limits and
 // query history stay apart.
@@ -138,10 +164,14 @@ func (d Deployment) Workgroup(name string) string { return d.Prefix() + "-" + na
 const (
 	JobCurate   = "curate"
 	JobFeatures = "features"
+	// JobMigrate copies an older lake's Hive-style curated Parquet into Iceberg, once.
+	JobMigrate = "migrate-curated"
+	// JobTrainingSet rebuilds a registered model's training set from its snapshot.
+	JobTrainingSet = "training-set"
 )
 
 // Jobs lists them.
-var Jobs = []string{JobCurate, JobFeatures}
+var Jobs = []string{JobCurate, JobFeatures, JobMigrate, JobTrainingSet}
 
 // Job is the name of a Glue job (JobCurate, JobFeatures).
 func (d Deployment) Job(name string) string { return d.Prefix() + "-" + name }
@@ -194,4 +224,7 @@ const (
 	MetricDetectCheckpointErrors = "DetectCheckpointErrors"
 	// MetricModelRmse is the RMSE of the last evaluation of a regression model.
 	MetricModelRmse = "ModelRmse"
+	// MetricTableOptimizerProblems counts the Glue table optimizer runs that
+	// failed within the watch's period and the optimizers that are turned off.
+	MetricTableOptimizerProblems = "TableOptimizerProblems"
 )

@@ -183,8 +183,9 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		return nil, err
 	}
 	m.Evaluate.Policy.AddStatements(
-		baseline.ListUnder("ListPredictionsAndLabels", bucket, layout.TrainingPrefix+"validation/", layout.BatchTransformPrefix),
-		baseline.Statement("ReadPredictionsAndLabels", []string{"s3:GetObject"}, baseline.Objects(bucket, layout.TrainingPrefix+"validation/"), baseline.Objects(bucket, layout.BatchTransformPrefix)),
+		// The labels are the validation channel of a training set: snapshots/<id>/validation/.
+		baseline.ListUnder("ListPredictionsAndLabels", bucket, layout.TrainingSnapshotsPrefix+"*/validation/", layout.BatchTransformPrefix),
+		baseline.Statement("ReadPredictionsAndLabels", []string{"s3:GetObject"}, baseline.Objects(bucket, layout.TrainingSnapshotsPrefix+"*/validation/"), baseline.Objects(bucket, layout.BatchTransformPrefix)),
 		baseline.Statement("WriteMetrics", []string{"s3:PutObject"}, baseline.Objects(bucket, layout.BatchTransformPrefix)),
 		baseline.StatementWhen("UseLakeKeyViaS3", []string{"kms:Decrypt", "kms:GenerateDataKey"}, via("s3"), props.LakeKey.KeyArn()),
 	)
@@ -194,14 +195,17 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		return nil, err
 	}
 	subs := map[string]*string{
-		"JobPrefix":             jsii.String(prefix),
-		"TuningJobPrefix":       jsii.String(prefix),
-		"XGBoostImage":          image,
-		"SageMakerRoleArn":      m.SageMakerRole.RoleArn(),
-		"KmsKeyArn":             props.LakeKey.KeyArn(),
-		"SubnetIds":             awscdk.Fn_Join(jsii.String(","), &subnetIDs),
-		"SecurityGroupId":       m.SecurityGroup.SecurityGroupId(),
-		"TrainingDataUri":       jsii.String(s3uri(layout.TrainingPrefix)),
+		"JobPrefix":        jsii.String(prefix),
+		"TuningJobPrefix":  jsii.String(prefix),
+		"XGBoostImage":     image,
+		"SageMakerRoleArn": m.SageMakerRole.RoleArn(),
+		"KmsKeyArn":        props.LakeKey.KeyArn(),
+		"SubnetIds":        awscdk.Fn_Join(jsii.String(","), &subnetIDs),
+		"SecurityGroupId":  m.SecurityGroup.SecurityGroupId(),
+		// The workflows read the training set's description, current.json,
+		// which the features job writes last (lake_jobs.training).
+		"AnalyticsBucket":       bucket.BucketName(),
+		"DatasetKey":            jsii.String(layout.TrainingCurrentKey),
 		"ModelOutputUri":        jsii.String(s3uri(layout.ModelsPrefix)),
 		"TransformOutputUri":    jsii.String(s3uri(layout.BatchTransformPrefix)),
 		"TrainingInstanceType":  jsii.String(cfg.TrainingInstanceType),

@@ -79,6 +79,9 @@ func newWorkflowRole(stack awscdk.Stack, p Props, m *Stack) awsiam.IRole {
 			eventsRule("StepFunctionsGetEventsForSageMakerTuningJobsRule")),
 		baseline.Statement("InvokeEvaluate", []string{"lambda:InvokeFunction"}, m.Evaluate.Function.FunctionArn(), jsii.String(*m.Evaluate.Function.FunctionArn()+":*")),
 		baseline.Statement("RegisterModels", []string{"dynamodb:PutItem"}, m.Registry.TableArn()),
+		// ReadDataset: the training set's description the features job wrote.
+		baseline.Statement("ReadDatasetDescription", []string{"s3:GetObject"}, p.AnalyticsBucket.ArnForObjects(jsii.String(layout.TrainingCurrentKey))),
+		baseline.StatementWhen("UseLakeKeyViaS3", []string{"kms:Decrypt"}, via("s3"), p.LakeKey.KeyArn()),
 		// The registry is encrypted with the lake key, and DynamoDB decrypts the
 		// table key with the caller's credentials on each access:
 		// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html

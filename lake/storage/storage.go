@@ -240,22 +240,41 @@ func (s *Stack) dataBucket(id, logPrefix string, cfg Props, removal awscdk.Remov
 		props.ObjectLockDefaultRetention = awss3.ObjectLockRetention_Governance(awscdk.Duration_Days(jsii.Number(float64(cfg.RawObjectLockDays))))
 	}
 	bucket := awss3.NewBucket(s.Stack, &id, props)
-	objects := jsii.String(*bucket.BucketArn() + "/*")
 	anyone := &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()}
-	// Uploads must say SSE-KMS; the bucket default would encrypt a bare upload
-	// anyway, but the explicit header keeps every writer honest if that default
-	// is ever changed.
-	bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("DenyUploadsWithoutSseKms"), Effect: awsiam.Effect_DENY, Principals: anyone,
-		Actions: jsii.Strings("s3:PutObject"), Resources: &[]*string{objects},
-		Conditions: &map[string]any{"StringNotEquals": map[string]any{"s3:x-amz-server-side-encryption": "aws:kms"}},
-	}))
-	// A writer that names a key must name the lake key.
-	bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("DenyUploadsWithOtherKmsKey"), Effect: awsiam.Effect_DENY, Principals: anyone,
-		Actions: jsii.Strings("s3:PutObject"), Resources: &[]*string{objects},
-		Conditions: &map[string]any{"StringNotEqualsIfExists": map[string]any{"s3:x-amz-server-side-encryption-aws-kms-key-id": s.LakeKey.KeyArn()}},
-	}))
+	// Uploads must say SSE-KMS with the lake key; the bucket default would
+	// encrypt a bare upload anyway, but the explicit headers keep every
+	// writer honest if that default is ever changed. Except under iceberg/:
+	// Glue writes an Iceberg table's first metadata file itself at
+	// CreateTable, and its table optimizers rewrite files relying on the
+	// bucket's default encryption ("We support only bucket-level
+	// encryption", https://docs.aws.amazon.com/glue/latest/dg/optimization-prerequisites.html).
+	// There a bare upload gets the bucket default, the lake key; an upload
+	// that sends encryption headers must still name SSE-KMS and the lake key.
+	icebergObjects := bucket.ArnForObjects(jsii.String(layout.IcebergPrefix + "*"))
+	sse, keyID := "s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-aws-kms-key-id"
+	for _, st := range []struct {
+		sid        string
+		iceberg    bool
+		conditions map[string]any
+	}{
+		{"DenyUploadsWithoutSseKms", false, map[string]any{"StringNotEquals": map[string]any{sse: "aws:kms"}}},
+		// A writer that names a key must name the lake key (and one that
+		// names none is refused: S3 would pick a key itself).
+		{"DenyUploadsWithOtherKmsKey", false, map[string]any{"StringNotEqualsIfExists": map[string]any{keyID: s.LakeKey.KeyArn()}}},
+		{"DenyIcebergUploadsWithOtherEncryption", true, map[string]any{"Null": map[string]any{sse: "false"}, "StringNotEquals": map[string]any{sse: "aws:kms"}}},
+		{"DenyIcebergUploadsWithOtherKmsKey", true, map[string]any{"Null": map[string]any{sse: "false"}, "StringNotEqualsIfExists": map[string]any{keyID: s.LakeKey.KeyArn()}}},
+	} {
+		props := &awsiam.PolicyStatementProps{
+			Sid: jsii.String(st.sid), Effect: awsiam.Effect_DENY, Principals: anyone, Actions: jsii.Strings("s3:PutObject"),
+			Conditions: &st.conditions,
+		}
+		if st.iceberg {
+			props.Resources = &[]*string{icebergObjects}
+		} else {
+			props.NotResources = &[]*string{icebergObjects}
+		}
+		bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(props))
+	}
 	baseline.Suppress(bucket, replicationReasons...)
 	return bucket
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# awscheck.sh TARGET PROFILE: what make bootstrap, deploy, diff, destroy,
+# awscheck.sh TARGET PROFILE: what make bootstrap, deploy, diff, destroy, training-set,
 # protect and smoke check before they synthesize or touch anything. Each
 # refusal is one line on stderr and exit code 2.
 #   - An endpoint override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>,
