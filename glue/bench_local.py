@@ -96,6 +96,33 @@ def generate_devices(spark: SparkSession, devices: int) -> DataFrame:
     return spark.createDataFrame(rows, ", ".join(f"{c} string" for c in curate.DEVICE_COLUMNS))
 
 
+def local_spark(app: str, warehouse: Path) -> SparkSession:
+    """Spark on every core of this machine with the Iceberg catalog "lake" in ``warehouse``, as the Glue jobs configure it.
+
+    Loopback only, no web UI: nothing a benchmark starts listens beyond the machine.
+    """
+    builder = SparkSession.builder.config("spark.jars", str(JAR))
+    for key, value in iceberg.local_catalog_conf(str(warehouse), "lake").items():
+        builder = builder.config(key, value)
+    spark = (
+        builder.master(f"local[{os.cpu_count() or 2}]")
+        .appName(app)
+        .config("spark.driver.memory", "2g")
+        .config("spark.driver.extraJavaOptions", os.environ.get("BENCH_JAVA_OPTS", ""))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    # The settings the Glue jobs run with.
+    session.configure(spark)
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
 @contextmanager
 def timed(label: str, timings: dict[str, float]):
     start = time.perf_counter()
@@ -116,26 +143,7 @@ def main() -> None:
     for sub in ("raw", "devices", "warehouse", "quarantine", "features"):
         shutil.rmtree(work / sub, ignore_errors=True)
 
-    builder = SparkSession.builder.config("spark.jars", str(JAR))
-    for key, value in iceberg.local_catalog_conf(str(work / "warehouse"), "lake").items():
-        builder = builder.config(key, value)
-    spark = (
-        builder.master(f"local[{os.cpu_count() or 2}]")
-        .appName("lake-jobs-bench")
-        .config("spark.driver.memory", "2g")
-        .config("spark.driver.extraJavaOptions", os.environ.get("BENCH_JAVA_OPTS", ""))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.ui.showConsoleProgress", "false")
-        # Loopback only, no web UI: nothing this benchmark starts listens beyond the machine.
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate()
-    )
-    # The settings the Glue jobs run with.
-    session.configure(spark)
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = local_spark("lake-jobs-bench", work / "warehouse")
     timings: dict[str, float] = {}
     counts: dict[str, int] = {}
     try:

@@ -29,8 +29,9 @@ runs had committed (every snapshot here is minutes old). It reads that
 snapshot's files, which compaction does not rewrite: only snapshot retention
 removes them.
 
-Spark runs in local mode on 127.0.0.1 with its web UI off. It needs the
-Iceberg runtime make test-glue fetches (.build/jars/).
+Spark runs in local mode on 127.0.0.1 with its web UI off
+(bench_local.local_spark). It needs the Iceberg runtime make test-glue
+fetches (.build/jars/).
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from bench_local import JAR, START, generate_devices, generate_raw
-from lake_jobs import curate, iceberg, session
+from bench_local import START, generate_devices, generate_raw, local_spark
+from lake_jobs import curate, iceberg
 
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = REPO / "internal" / "queries"
@@ -187,23 +188,7 @@ def main() -> int:
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     work = Path(tempfile.mkdtemp(prefix="lake-iceberg-cost-"))
-    builder = SparkSession.builder.config("spark.jars", str(JAR))
-    for key, value in iceberg.local_catalog_conf(str(work / "warehouse"), "lake").items():
-        builder = builder.config(key, value)
-    spark = (
-        builder.master(f"local[{os.cpu_count() or 2}]")
-        .appName("lake-iceberg-cost")
-        .config("spark.driver.memory", "2g")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "8")
-        .getOrCreate()
-    )
-    session.configure(spark)
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = local_spark("lake-iceberg-cost", work / "warehouse")
     identifier = f"lake.db.{TABLE}"
     report: dict = {"devices": opts.devices, "days": opts.days, "interval_s": opts.interval, "queries": {}}
     try:
