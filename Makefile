@@ -137,7 +137,7 @@ $(ICEBERG_JAR):
 test-glue: $(VENV_STAMP) $(ICEBERG_JAR) ## pytest of the Glue jobs with local pyspark and Iceberg
 	@if ls glue/tests/test_*.py >/dev/null 2>&1; then pytest -q glue/tests; else echo "pytest: no Glue jobs yet"; fi
 
-e2e: cdk-deps $(EMULATOR_STAMP) ## end-to-end test on a throwaway local emulator on 127.0.0.1 (about a minute, no AWS account)
+e2e: cdk-deps $(EMULATOR_STAMP) $(ICEBERG_JAR) ## end-to-end test on a throwaway local emulator on 127.0.0.1 (about three minutes, no AWS account)
 	go test -tags e2e -count=1 -timeout 20m -v -run TestLocalEndToEnd ./e2e
 
 local: cdk-deps $(EMULATOR_STAMP) ## run the lake on a local emulator: deploy, send telemetry, show what landed; leaves it running

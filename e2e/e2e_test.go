@@ -169,6 +169,9 @@ func TestLocalEndToEnd(t *testing.T) {
 	ph.time("ml", func() {
 		t.Run("ml workflows", func(t *testing.T) { checkMlWorkflows(t, ctx, target, outputs, lake.AnalyticsBucket) })
 	})
+	ph.time("lineage", func() {
+		t.Run("iceberg lineage", func(t *testing.T) { checkLineage(t, ctx, repo, target, outputs, lake) })
+	})
 	// Last of the data checks: its readings and registry item change no count above.
 	ph.time("smoke", func() {
 		t.Run("smoke", func(t *testing.T) { checkSmoke(t, ctx, repo, target, outputs, lake.AnalyticsBucket) })
