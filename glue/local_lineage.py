@@ -54,9 +54,8 @@ def publish(spark, raw_dir: str, out: str) -> dict:
     for table, definition in ((CURATED, curate.CURATED_TABLE), (FEATURES, features.FEATURES_TABLE)):
         if not spark.catalog.tableExists(table):
             iceberg.create_table(spark, table, definition)
-    # The emulator's Firehose writes ts as a Parquet timestamp not adjusted to UTC, which Spark 3.5 would
-    # read as TIMESTAMP_NTZ; Firehose on AWS writes Hive's INT96, read as TIMESTAMP. Same instants (UTC).
-    spark.conf.set("spark.sql.parquet.inferTimestampNTZ.enabled", "false")
+    # The emulator's Firehose writes ts as a Parquet timestamp not adjusted to UTC, which Spark reads as
+    # TIMESTAMP_NTZ: curate takes it as UTC (lake_jobs.curate._ts_as_utc).
     raw = spark.read.option("recursiveFileLookup", "true").parquet(raw_dir)
     raw = storage.with_source_partitions(raw.withColumn(SOURCE_FILE, F.input_file_name()), SOURCE_FILE)
     no_devices = spark.createDataFrame([], ", ".join(f"{c} string" for c in curate.DEVICE_COLUMNS))

@@ -44,6 +44,7 @@ from functools import reduce
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql.types import TimestampNTZType
 
 from lake_jobs import iceberg, schema
 
@@ -227,6 +228,23 @@ def _derive(df: DataFrame) -> DataFrame:
     )
 
 
+def _ts_as_utc(raw: DataFrame) -> DataFrame:
+    """``raw`` with ts as an instant, when it was read as a wall-clock time (TIMESTAMP_NTZ).
+
+    Spark 3.5 reads a Parquet timestamp written without UTC adjustment
+    (isAdjustedToUTC=false, as some writers and the local emulator's
+    Firehose produce) as TIMESTAMP_NTZ, on which unix_seconds and the rest
+    of curate fail. The transform Lambda writes every ts in UTC, so the wall
+    clock is taken as UTC, field by field: a cast would read it in the
+    session time zone, wrong by its offset and by an hour in a DST gap.
+    """
+    if not isinstance(raw.schema["ts"].dataType, TimestampNTZType):
+        return raw
+    return raw.withColumn(
+        "ts", F.expr("make_timestamp(year(ts), month(ts), day(ts), hour(ts), minute(ts), extract(SECOND FROM ts), 'UTC')")
+    )
+
+
 def curate(raw: DataFrame, devices: DataFrame, run_id: str = "local") -> tuple[DataFrame, DataFrame]:
     """Split raw telemetry into (curated, quarantine).
 
@@ -244,6 +262,7 @@ def curate(raw: DataFrame, devices: DataFrame, run_id: str = "local") -> tuple[D
     persisted (memory and disk), so ``raw`` is read once for both writes.
     """
     _require_columns(raw, schema.COLUMNS + schema.PARTITION_KEYS, "raw telemetry")
+    raw = _ts_as_utc(raw)
     raw_columns = [*schema.COLUMNS, *schema.PARTITION_KEYS]
     # The raw values travel as one struct for quarantine. One alias per raw column
     # instead would make Catalyst's constraint propagation grow exponentially

@@ -252,3 +252,24 @@ def test_reading_raw_by_path_restores_partitions_from_keys(spark, tmp_path):
     ], key=repr)
     curated, quarantine = curate(got.where(F.col("year").isNotNull()), no_devices(spark))
     assert (curated.count(), quarantine.count()) == (2, 0)
+
+
+def test_wall_clock_ts_is_taken_as_utc(spark):
+    """Raw Parquet whose ts Spark reads as TIMESTAMP_NTZ curates to the same instants as TIMESTAMP.
+
+    Run in a session time zone with DST (and a reading in its spring-forward gap): a plain
+    cast would shift every row by the zone's offset, and the gap's reading by one more hour.
+    """
+    rows = [raw_row(ts=utc(2026, 3, 8, 2, 30, 0, 123456), device_id="gap"), raw_row(ts=utc(2026, 5, 1, 10, 0), device_id="may")]
+    instants = raw_frame(spark, rows)
+    wall_clock = instants.withColumn("ts", F.expr("to_timestamp_ntz(date_format(ts, 'yyyy-MM-dd HH:mm:ss.SSSSSS'))")).localCheckpoint()
+    assert dict(wall_clock.dtypes)["ts"] == "timestamp_ntz"
+    zone = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        got = curate(wall_clock, no_devices(spark))[0].select("device_id", F.unix_micros("ts"), "date", "hour").collect()
+        want = curate(instants, no_devices(spark))[0].select("device_id", F.unix_micros("ts"), "date", "hour").collect()
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", zone)
+    assert sorted(map(tuple, got)) == sorted(map(tuple, want))
+    assert sorted(tuple(r)[1] for r in got) == [1772937000123456, 1777629600000000]
