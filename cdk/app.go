@@ -162,6 +162,7 @@ func NewLake(app awscdk.App, cfg Config) (*Lake, error) {
 		MinAuc:                    jsii.Number(cfg.MinAuc),
 		Schedule:                  cfg.MlSchedule,
 		ScheduleEnabled:           cfg.MlScheduleEnabled,
+		EtlScheduled:              cfg.EtlSchedule != "",
 		Region:                    cfg.Region,
 		DeletionProtection:        cfg.Profile == ProfileProd,
 		LambdaArch:                cfg.LambdaArch,

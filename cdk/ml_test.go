@@ -151,3 +151,44 @@ func TestXGBoostImageResolvesWithoutNetwork(t *testing.T) {
 		t.Error("pinned eu-west-1 synth does not name the region's XGBoost image")
 	}
 }
+
+// The scheduled retrain runs the features job only where no scheduled ETL
+// publishes training sets: with the nightly workflow on (prod), it trains on
+// the newest set that workflow published (current.json), with no second
+// features run; on demand (sandbox) it makes its own set first.
+func TestScheduledRetrainRunsFeaturesOnlyWithoutTheNightlyEtl(t *testing.T) {
+	for _, c := range []struct {
+		ctx  map[string]any
+		want bool
+	}{
+		{sandbox, true},
+		{prod, false},
+		{map[string]any{"profile": "sandbox", "etlSchedule": "cron(0 3 * * ? *)"}, false},
+		{map[string]any{"profile": "prod", "etlSchedule": ""}, true},
+	} {
+		r := synth(t, c.ctx)
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		rules := resourcesOfType(r.templates["ML"], "AWS::Events::Rule")
+		var inputs []string
+		for id, rule := range rules {
+			if !strings.HasPrefix(id, "TrainSchedule") {
+				continue
+			}
+			for _, target := range rule["Properties"].(map[string]any)["Targets"].([]any) {
+				inputs = append(inputs, target.(map[string]any)["Input"].(string))
+			}
+		}
+		if len(inputs) != 1 {
+			t.Fatalf("%v: %d schedule targets, want 1", c.ctx, len(inputs))
+		}
+		var in map[string]any
+		if err := json.Unmarshal([]byte(inputs[0]), &in); err != nil {
+			t.Fatal(err)
+		}
+		if got := in["runFeatures"]; got != c.want {
+			t.Errorf("%v: the scheduled input's runFeatures is %v, want %v", c.ctx, got, c.want)
+		}
+	}
+}

@@ -59,6 +59,12 @@ type Props struct {
 	// Default "cron(0 4 ? * SUN *)"; the rule is disabled unless ScheduleEnabled.
 	Schedule        string
 	ScheduleEnabled bool
+	// EtlScheduled says a scheduled Glue workflow (crawler -> curate ->
+	// features) publishes training sets on its own. The scheduled retrain then
+	// trains on the newest published set (current.json, written after its set
+	// is complete) instead of running the features job again; without it the
+	// retrain runs the features job itself. Default false.
+	EtlScheduled bool
 	// Region, when the stack is pinned to one, picks the XGBoost image at
 	// synth; "" (default) looks it up in the template by the deploy region.
 	Region string
@@ -314,7 +320,11 @@ func NewStack(scope constructs.Construct, id string, props *Props) (*Stack, erro
 		Schedule:    awsevents.Schedule_Expression(jsii.String(cfg.Schedule)),
 		Enabled:     jsii.Bool(cfg.ScheduleEnabled),
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSfnStateMachine(m.TrainAndTransform, &awseventstargets.SfnStateMachineProps{
-			Input:           awsevents.RuleTargetInput_FromObject(map[string]any{"runFeatures": true}),
+			// With the nightly ETL publishing sets, a retrain reads its newest
+			// finished set: current.json is written after the set it names, and
+			// snapshot folders are never rewritten, so there is no partial set
+			// to read and no second features run to pay for.
+			Input:           awsevents.RuleTargetInput_FromObject(map[string]any{"runFeatures": !cfg.EtlScheduled}),
 			Role:            startRole,
 			DeadLetterQueue: deadLetters,
 			RetryAttempts:   jsii.Number(3),
