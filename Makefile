@@ -43,6 +43,10 @@ GO_STAMP   := .build/go-mod-stamp
 ICEBERG_VERSION := 1.7.1
 ICEBERG_JAR     := .build/jars/iceberg-spark-runtime-3.5_2.12-$(ICEBERG_VERSION).jar
 ICEBERG_SHA256  := cdf7357865d8d91764e0f147a2d76bc3e1e2b8792ddc0d3be329b3d34aaf218c
+# A second Iceberg reader (DuckDB with its iceberg extension, requirements-iceberg-reader.txt)
+# for make e2e's lineage phase.
+READER_VENV     := $(CURDIR)/.venv-iceberg-reader
+READER_STAMP    := $(READER_VENV)/.install-stamp
 
 FUZZTIME ?= 60s
 
@@ -137,7 +141,7 @@ $(ICEBERG_JAR):
 test-glue: $(VENV_STAMP) $(ICEBERG_JAR) ## pytest of the Glue jobs with local pyspark and Iceberg
 	@if ls glue/tests/test_*.py >/dev/null 2>&1; then pytest -q glue/tests; else echo "pytest: no Glue jobs yet"; fi
 
-e2e: cdk-deps $(EMULATOR_STAMP) $(ICEBERG_JAR) ## end-to-end test on a throwaway local emulator on 127.0.0.1 (about three minutes, no AWS account)
+e2e: cdk-deps $(VENV_STAMP) $(ICEBERG_JAR) $(READER_STAMP) ## end-to-end test on a throwaway local emulator on 127.0.0.1 (three to four minutes, no AWS account)
 	go test -tags e2e -count=1 -timeout 20m -v -run TestLocalEndToEnd ./e2e
 
 local: cdk-deps $(EMULATOR_STAMP) ## run the lake on a local emulator: deploy, send telemetry, show what landed; leaves it running
@@ -195,6 +199,11 @@ docs: cdk-deps ## rewrite the generated tables and counts in docs/ (settings, su
 # once into .build/detecteval/cache. Each folder's manifest.json is written
 # last and stands for the folder: the streams are made again only when their
 # script or the pins change.
+$(READER_STAMP): requirements-iceberg-reader.txt
+	$(PYTHON) -m venv $(READER_VENV)
+	$(READER_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-iceberg-reader.txt
+	touch $@
+
 EVAL_VENV       := $(CURDIR)/.venv-eval
 EVAL_STAMP      := $(EVAL_VENV)/.install-stamp
 DETECT_EVAL_DIR := .build/detecteval

@@ -11,7 +11,9 @@ package e2e
 // table (docs/local.md), so the jobs' Iceberg steps run on local Spark
 // through glue/local_lineage.py, with the jobs' own lake_jobs code, on the raw
 // Parquet objects the emulator's Firehose delivered, and the named queries on
-// the Iceberg tables run on Spark in glue/tests. Everything else is the
+// the Iceberg tables run on Spark in glue/tests and here on DuckDB's iceberg
+// extension (scripts/icebergread), a second engine that reads the table
+// from its metadata file alone, as Athena does. Everything else is the
 // emulator's: the stream, Firehose, the buckets, the train-and-transform
 // state machine with SageMaker mocked, ReadDataset answered with the
 // current.json the features step wrote (Step Functions' S3 GetObject
@@ -23,6 +25,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,6 +90,9 @@ func checkLineage(t *testing.T, ctx context.Context, repo localharness.Repo, tar
 		}
 		return v
 	}
+	if _, err := os.Stat(filepath.Join(repo.Root, ".venv-iceberg-reader", "bin", "python")); err != nil {
+		t.Fatalf("no second Iceberg reader (.venv-iceberg-reader): make e2e installs it from requirements-iceberg-reader.txt")
+	}
 	jar := filepath.Join(repo.Root, ".build", "jars")
 	if m, _ := filepath.Glob(filepath.Join(jar, "iceberg-spark-runtime-*.jar")); len(m) == 0 {
 		t.Fatalf("no Iceberg runtime under %s: make e2e fetches it", jar)
@@ -146,7 +152,34 @@ func checkLineage(t *testing.T, ctx context.Context, repo localharness.Repo, tar
 		t.Errorf("the newer training set has %d train rows, the registered one %d: the new data did not reach it", rows(second.Current, "train"), rows(current, "train"))
 	}
 
-	// 4. The registered set is rebuilt from the registry entry alone and compared with what the model trained on.
+	// 4. A second engine reads the curated table from its newest metadata file: now, and as of the
+	// curated snapshot the registry names; and a named query gives the same rows on both engines.
+	metadata := strings.TrimPrefix(fmt.Sprint(second.Current["curated_metadata_location"]), "file:")
+	var now, then struct{ Rows int }
+	l.reader(&now, "count", metadata)
+	l.reader(&then, "count", metadata, "--snapshot", attr(item, "curatedSnapshotId"))
+	if now.Rows != first.Written+second.Written {
+		t.Errorf("DuckDB counts %d rows in curated_telemetry now, want %d (both curate runs' rows)", now.Rows, first.Written+second.Written)
+	}
+	if then.Rows != first.Written {
+		t.Errorf("DuckDB counts %d rows as of the registered curated snapshot %s, want %d (the first curate run's)", then.Rows, attr(item, "curatedSnapshotId"), first.Written)
+	}
+	t.Logf("lineage: DuckDB's iceberg extension reads %d rows now and %d as of the registered curated snapshot", now.Rows, then.Rows)
+	sqlFile := filepath.Join(l.repo.Root, "internal", "queries", "curated_daily_device_summary.sql")
+	today := lineageBatches[1].Start.Add(48 * time.Hour).Format(time.DateOnly)
+	var onSpark, onDuckDB queryResult
+	l.python(&onSpark, "query", "--warehouse", l.warehouse, "--sql", sqlFile, "--today", today)
+	l.reader(&onDuckDB, "query", metadata, "--sql", sqlFile, "--table", "curated_telemetry", "--today", today)
+	if len(onSpark.Rows) == 0 {
+		t.Error("curated_daily_device_summary returned no row on Spark: the query window misses the data")
+	}
+	if d := onSpark.differs(onDuckDB); d != "" {
+		t.Errorf("curated_daily_device_summary (today %s) differs between Spark and DuckDB: %s", today, d)
+	} else {
+		t.Logf("lineage: curated_daily_device_summary gives the same %d rows on Spark and on DuckDB", len(onSpark.Rows))
+	}
+
+	// 5. The registered set is rebuilt from the registry entry alone and compared with what the model trained on.
 	manifest := filepath.Join(work, "registered-manifest.json")
 	l.download(attr(item, "manifestUri"), manifest)
 	registered := map[string]string{"features_snapshot_id": attr(item, "featuresSnapshotId"), "manifest_uri": manifest}
@@ -175,6 +208,41 @@ func checkLineage(t *testing.T, ctx context.Context, repo localharness.Repo, tar
 			t.Error("the newer training set equals the registered one: the comparison cannot tell sets apart")
 		}
 	}
+}
+
+// queryResult is a query's output as local_lineage.py and icebergread print it.
+type queryResult struct {
+	Columns []string `json:"columns"`
+	Rows    [][]any  `json:"rows"`
+}
+
+// differs says how two results differ, or "" when they hold the same rows
+// in the same order (the named queries end in ORDER BY), numbers equal to
+// 1e-9 relative: two engines may add a mean's values in another order.
+func (a queryResult) differs(b queryResult) string {
+	if !slices.Equal(a.Columns, b.Columns) {
+		return fmt.Sprintf("columns %v vs %v", a.Columns, b.Columns)
+	}
+	if len(a.Rows) != len(b.Rows) {
+		return fmt.Sprintf("%d rows vs %d", len(a.Rows), len(b.Rows))
+	}
+	for i := range a.Rows {
+		for j := range a.Rows[i] {
+			x, y := a.Rows[i][j], b.Rows[i][j]
+			fx, okx := x.(float64)
+			fy, oky := y.(float64)
+			if okx && oky {
+				if math.Abs(fx-fy) > 1e-9*math.Max(1, math.Max(math.Abs(fx), math.Abs(fy))) {
+					return fmt.Sprintf("row %d %s: %v vs %v", i, a.Columns[j], x, y)
+				}
+				continue
+			}
+			if fmt.Sprint(x) != fmt.Sprint(y) {
+				return fmt.Sprintf("row %d %s: %v vs %v", i, a.Columns[j], x, y)
+			}
+		}
+	}
+	return ""
 }
 
 func rows(current map[string]any, split string) int {
@@ -242,6 +310,21 @@ func (l *lineage) python(v any, args ...string) {
 		t.Fatalf("local_lineage.py %s printed %q: %v", args[0], lines[len(lines)-1], err)
 	}
 	t.Logf("lineage: local_lineage.py %s took %s", args[0], time.Since(began).Round(time.Millisecond))
+}
+
+// reader runs scripts/icebergread/read.py (DuckDB's iceberg extension) and decodes its JSON line into v.
+func (l *lineage) reader(v any, args ...string) {
+	t := l.t
+	python := filepath.Join(l.repo.Root, ".venv-iceberg-reader", "bin", "python")
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(l.ctx, python, append([]string{filepath.Join(l.repo.Root, "scripts", "icebergread", "read.py")}, args...)...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("icebergread %s: %v\n%s", args[0], err, tail(stderr.String(), 20))
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), v); err != nil {
+		t.Fatalf("icebergread %s printed %q: %v", args[0], stdout.String(), err)
+	}
 }
 
 // uploadTrainingSet puts the exported set where the features job writes it

@@ -2,6 +2,7 @@
 
     python glue/local_lineage.py publish --raw DIR --warehouse DIR --out DIR
     python glue/local_lineage.py rebuild --warehouse DIR --registered FILE --out DIR
+    python glue/local_lineage.py query --warehouse DIR --sql FILE --today YYYY-MM-DD
 
 The local emulator runs no Glue job (docs/local.md), so `make e2e` runs the
 jobs' own lake_jobs calls here instead, on the raw Parquet objects the
@@ -17,6 +18,9 @@ emulator's Firehose delivered (downloaded into --raw with their keys):
 - rebuild: lake_jobs.training.rebuild from a registry entry (the JSON file
   --registered: features_snapshot_id and a local manifest_uri), the
   training_set job's step. Prints {"train": dir, "validation": dir}.
+- query: a named query's SQL file on curated_telemetry, unchanged but for
+  current_date pinned to --today; prints {"columns": [...], "rows": [...]}
+  for the e2e to compare with a second engine (scripts/icebergread).
 
 The Iceberg catalog is the local one the tests use (a folder, --warehouse),
 kept between the two commands. Spark runs on 127.0.0.1 with its web UI off.
@@ -28,6 +32,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 from pyspark.sql import functions as F
@@ -73,6 +78,14 @@ def rebuild(spark, registered_file: str, out: str) -> dict:
     return {"train": layout.train, "validation": layout.validation}
 
 
+def query(spark, sql_file: str, today: str) -> dict:
+    spark.sql("USE lake.db")
+    sql = Path(sql_file).read_text().replace("current_date", f"DATE '{date.fromisoformat(today):%Y-%m-%d}'")
+    df = spark.sql(sql)
+    rows = [[v.isoformat() if isinstance(v, (date, datetime)) else v for v in row] for row in df.collect()]
+    return {"columns": df.columns, "rows": rows}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +97,10 @@ def main() -> int:
     r.add_argument("--warehouse", required=True)
     r.add_argument("--registered", required=True)
     r.add_argument("--out", required=True)
+    q = sub.add_parser("query")
+    q.add_argument("--warehouse", required=True)
+    q.add_argument("--sql", required=True)
+    q.add_argument("--today", required=True)
     opts = parser.parse_args()
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -91,8 +108,10 @@ def main() -> int:
     try:
         if opts.command == "publish":
             result = publish(spark, opts.raw, opts.out)
-        else:
+        elif opts.command == "rebuild":
             result = rebuild(spark, opts.registered, opts.out)
+        else:
+            result = query(spark, opts.sql, opts.today)
     finally:
         spark.stop()
     print(json.dumps(result, sort_keys=True))
