@@ -265,6 +265,25 @@ func (s *pySet) add(v int) {
 	if s.slot == nil {
 		s.slot, s.full, s.mask = make([]int, pyMinSize), make([]bool, pyMinSize), pyMinSize-1
 	}
+	j, present := s.find(v)
+	if present {
+		return
+	}
+	s.slot[j], s.full[j] = v, true
+	s.fill++
+	s.used++
+	if s.fill*5 >= s.mask*3 {
+		grow := s.used * 4
+		if s.used > 50000 {
+			grow = s.used * 2
+		}
+		s.resize(grow)
+	}
+}
+
+// find probes for v as CPython's set_add_entry does (linear probes, then
+// perturbed jumps) and returns v's slot, or the first free one on its path.
+func (s *pySet) find(v int) (slot uint64, present bool) {
 	h := pyHash(v)
 	i, perturb := h&s.mask, h
 	for {
@@ -274,20 +293,10 @@ func (s *pySet) add(v int) {
 		}
 		for j := i; j <= i+uint64(probes); j++ {
 			if !s.full[j] {
-				s.slot[j], s.full[j] = v, true
-				s.fill++
-				s.used++
-				if s.fill*5 >= s.mask*3 {
-					grow := s.used * 4
-					if s.used > 50000 {
-						grow = s.used * 2
-					}
-					s.resize(grow)
-				}
-				return
+				return j, false
 			}
 			if s.slot[j] == v {
-				return
+				return j, true
 			}
 		}
 		perturb >>= pyPerturbShift
@@ -303,23 +312,9 @@ func (s *pySet) resize(minUsed uint64) {
 	old := s.items()
 	s.slot, s.full, s.mask = make([]int, size), make([]bool, size), size-1
 	for _, v := range old {
-		h := pyHash(v)
-		i, perturb := h&s.mask, h
-	probe:
-		for {
-			probes := 0
-			if i+pyLinearProbes <= s.mask {
-				probes = pyLinearProbes
-			}
-			for j := i; j <= i+uint64(probes); j++ {
-				if !s.full[j] {
-					s.slot[j], s.full[j] = v, true
-					break probe
-				}
-			}
-			perturb >>= pyPerturbShift
-			i = (i*5 + 1 + perturb) & s.mask
-		}
+		// The old items are distinct: each lands in the first free slot of its path.
+		j, _ := s.find(v)
+		s.slot[j], s.full[j] = v, true
 	}
 }
 
