@@ -47,6 +47,12 @@ ICEBERG_SHA256  := cdf7357865d8d91764e0f147a2d76bc3e1e2b8792ddc0d3be329b3d34aaf2
 # for make e2e's lineage phase.
 READER_VENV     := $(CURDIR)/.venv-iceberg-reader
 READER_STAMP    := $(READER_VENV)/.install-stamp
+# The detector's yardsticks (make detect-eval), also read by go test in internal/detecteval:
+# GutenTAG streams from .venv-eval (requirements-eval.txt) and the TCPD series from river's wheel.
+EVAL_VENV       := $(CURDIR)/.venv-eval
+EVAL_STAMP      := $(EVAL_VENV)/.install-stamp
+DETECT_EVAL_DIR := .build/detecteval
+DETECT_SOURCES  := $(DETECT_EVAL_DIR)/gutentag/manifest.json $(DETECT_EVAL_DIR)/tcpd/manifest.json
 
 FUZZTIME ?= 60s
 
@@ -115,7 +121,7 @@ synth-all: cdk-deps ## synthesize every profile (sandbox, prod, local) into cdk.
 test: deps test-go lint-templates lint-asl test-glue e2e ## go vet + go test, cfn-lint over every profile, asl-validator, pytest, local end-to-end
 	@echo "make test: all checks passed"
 
-test-go: deps ## go vet and go test (templates under the compliance packs, the access test, Lambdas, harness)
+test-go: deps $(DETECT_SOURCES) ## go vet and go test (templates under the compliance packs, the access test, Lambdas, harness, the detector's yardstick data)
 	go vet ./...
 	go test -count=1 ./...
 
@@ -204,10 +210,6 @@ $(READER_STAMP): requirements-iceberg-reader.txt
 	$(READER_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-iceberg-reader.txt
 	touch $@
 
-EVAL_VENV       := $(CURDIR)/.venv-eval
-EVAL_STAMP      := $(EVAL_VENV)/.install-stamp
-DETECT_EVAL_DIR := .build/detecteval
-DETECT_SOURCES  := $(DETECT_EVAL_DIR)/gutentag/manifest.json $(DETECT_EVAL_DIR)/tcpd/manifest.json
 
 $(EVAL_STAMP): requirements-eval.txt
 	$(PYTHON) -m venv $(EVAL_VENV)

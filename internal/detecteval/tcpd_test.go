@@ -192,12 +192,12 @@ func TestTCPDPublishedPredictions(t *testing.T) {
 // The river wheel's series, brought in by tcpd_streams.py and read by
 // LoadStream: the "zero" method (no change point) reproduces the published
 // scores, which checks the data, the annotations and the metrics together.
-// It needs python3 and the wheel in .build/detecteval/cache (make
-// detect-eval puts it there); it does not download anything.
+// It needs python3 and the wheel in .build/detecteval/cache (make test
+// and make detect-eval put it there); it does not download anything.
 func TestTCPDZeroOnRiverSeries(t *testing.T) {
 	python, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 is not on PATH: cannot run scripts/detecteval/sources/tcpd_streams.py")
+		missing(t, "python3 is not on PATH: cannot run scripts/detecteval/sources/tcpd_streams.py")
 	}
 	cache, err := filepath.Abs(filepath.Join("..", "..", ".build", "detecteval", "cache"))
 	if err != nil {
@@ -205,7 +205,7 @@ func TestTCPDZeroOnRiverSeries(t *testing.T) {
 	}
 	wheel := filepath.Join(cache, "river-0.26.1-cp311-cp311-manylinux_2_28_x86_64.whl")
 	if _, err := os.Stat(wheel); err != nil {
-		t.Skipf("no river wheel at %s (make detect-eval downloads it there): %v", wheel, err)
+		missing(t, "no river wheel at %s (make test and make detect-eval download it there): %v", wheel, err)
 	}
 	out := t.TempDir()
 	cmd := exec.Command(python, filepath.Join("..", "..", "scripts", "detecteval", "sources", "tcpd_streams.py"), out, "--cache", cache)
